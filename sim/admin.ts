@@ -1,0 +1,86 @@
+/**
+ * Sim-only switches on the gateway's /_sim/ path, for the suite's own tests: only what the
+ * AWS API cannot express (a task whose app misbehaves, an ALB that skips a target), plus
+ * read-outs (the API call log, the delays the simulator imposed, every tagged resource).
+ *
+ *   GET    /_sim/health                         → {"ok":true}
+ *   GET    /_sim/calls   DELETE /_sim/calls      → the API call log / clear it
+ *   POST   /_sim/faults  {"taskArn","mode":"ok|error500|silent"}
+ *                        {"loadBalancerArn","skipTarget":"i-…:port"}
+ *   DELETE /_sim/faults                          → every fault cleared
+ *   GET    /_sim/imposed                         → {kind: scaled ms} delays imposed so far
+ *   GET    /_sim/resources                       → [{type,id,name,tags}] everything that exists
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimContext } from './context.js';
+import type { Tags } from './world.js';
+
+export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerResponse, body: string): void {
+  const path = (req.url ?? '').split('?')[0];
+  const send = (status: number, value: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+  const { world } = ctx;
+  switch (`${req.method} ${path}`) {
+    case 'GET /_sim/health':
+      return send(200, { ok: true, region: world.region, timeScale: ctx.clock.timeScale });
+    case 'GET /_sim/calls':
+      return send(200, world.calls);
+    case 'DELETE /_sim/calls':
+      world.calls.length = 0;
+      return send(200, { ok: true });
+    case 'GET /_sim/imposed':
+      return send(200, Object.fromEntries(ctx.clock.imposed));
+    case 'GET /_sim/resources':
+      return send(200, listResources(ctx));
+    case 'DELETE /_sim/faults':
+      world.faults.taskMode.clear();
+      world.faults.albSkips.clear();
+      return send(200, { ok: true });
+    case 'POST /_sim/faults': {
+      let f: { taskArn?: string; mode?: string; loadBalancerArn?: string; skipTarget?: string };
+      try {
+        f = JSON.parse(body);
+      } catch {
+        return send(400, { error: 'body must be JSON' });
+      }
+      if (f.taskArn && ['ok', 'error500', 'silent'].includes(f.mode ?? '')) {
+        if (!world.tasks.has(f.taskArn)) return send(404, { error: `no task ${f.taskArn}` });
+        world.faults.taskMode.set(f.taskArn, f.mode as 'ok' | 'error500' | 'silent');
+        return send(200, { ok: true });
+      }
+      if (f.loadBalancerArn && f.skipTarget) {
+        if (!world.loadBalancers.has(f.loadBalancerArn)) return send(404, { error: `no load balancer ${f.loadBalancerArn}` });
+        const set = world.faults.albSkips.get(f.loadBalancerArn) ?? new Set<string>();
+        set.add(f.skipTarget);
+        world.faults.albSkips.set(f.loadBalancerArn, set);
+        return send(200, { ok: true });
+      }
+      return send(400, { error: 'expected {taskArn, mode: ok|error500|silent} or {loadBalancerArn, skipTarget: "i-…:port"}' });
+    }
+    default:
+      return send(404, { error: `no admin route ${req.method} ${path}` });
+  }
+}
+
+function listResources(ctx: SimContext) {
+  const w = ctx.world;
+  const row = (type: string, id: string, name: string, tags: Tags, status?: string) => ({
+    type,
+    id,
+    name,
+    status,
+    tags: Object.fromEntries(tags),
+  });
+  return [
+    ...[...w.securityGroups.values()].map((x) => row('security-group', x.groupId, x.groupName, x.tags)),
+    ...[...w.targetGroups.values()].map((x) => row('target-group', x.arn, x.name, x.tags)),
+    ...[...w.loadBalancers.values()].map((x) => row('load-balancer', x.arn, x.name, x.tags, x.state)),
+    ...[...w.listeners.values()].map((x) => row('listener', x.arn, String(x.port), x.tags)),
+    ...[...w.clusters.values()].map((x) => row('cluster', x.arn, x.name, x.tags, x.status)),
+    ...[...w.services.values()].map((x) => row('service', x.arn, x.name, x.tags, x.status)),
+    ...[...w.taskDefinitions.values()].map((x) => row('task-definition', x.arn, `${x.family}:${x.revision}`, x.tags, x.status)),
+    ...[...w.tasks.values()].map((x) => row('task', x.arn, x.group, x.tags, x.lastStatus)),
+  ];
+}

@@ -1,0 +1,54 @@
+/**
+ * Every delay of the simulated cloud passes through here, multiplied by the time scale,
+ * so a 300 s deregistration delay takes 15 s at scale 0.05. Timers are tracked so that
+ * close() leaves nothing behind.
+ */
+export class SimClock {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Sum of the scaled delays the simulator imposed, per kind (for the benchmark's critical path). */
+  readonly imposed = new Map<string, number>();
+
+  constructor(readonly timeScale: number) {}
+
+  scaled(cloudMs: number): number {
+    return Math.max(0, Math.round(cloudMs * this.timeScale));
+  }
+
+  /** Runs fn after a simulated delay of cloudMs. */
+  after(cloudMs: number, fn: () => void, kind?: string): NodeJS.Timeout {
+    const ms = this.scaled(cloudMs);
+    if (kind) this.imposed.set(kind, (this.imposed.get(kind) ?? 0) + ms);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  /** Runs fn every cloudMs of simulated time. */
+  every(cloudMs: number, fn: () => void): NodeJS.Timeout {
+    const t = setInterval(fn, Math.max(1, this.scaled(cloudMs)));
+    this.timers.add(t);
+    return t;
+  }
+
+  sleep(cloudMs: number, kind?: string): Promise<void> {
+    return new Promise((resolve) => this.after(cloudMs, resolve, kind));
+  }
+
+  cancel(t: NodeJS.Timeout | undefined): void {
+    if (!t) return;
+    clearTimeout(t);
+    clearInterval(t);
+    this.timers.delete(t);
+  }
+
+  close(): void {
+    for (const t of this.timers) {
+      clearTimeout(t);
+      clearInterval(t);
+    }
+    this.timers.clear();
+  }
+}

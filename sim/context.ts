@@ -1,0 +1,35 @@
+/**
+ * What every part of the simulator is handed: the state, the clock, the network, and the
+ * data-plane hooks the control plane pokes when something changes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimClock } from './clock.js';
+import type { Network } from './dataplane/network.js';
+import type { LoadBalancer, Service, Task, World } from './world.js';
+
+export interface Scheduler {
+  /** Brings a service towards its desired count (start/stop tasks); safe to call often. */
+  reconcile(service: Service): void;
+  /** Stops one task (StopTask, scale-in, service deletion): deregisters, drains, closes its socket. */
+  stopTask(task: Task, reason: string): void;
+}
+
+export interface AlbPlane {
+  /** Handles one HTTP request that arrived at the gateway for this ALB's DNS name on this listener port. */
+  handle(req: IncomingMessage, res: ServerResponse, lb: LoadBalancer, port: number): void;
+  /** Starts/stops health checking of a target group as listeners and targets change. */
+  refresh(): void;
+}
+
+export interface SimContext {
+  world: World;
+  clock: SimClock;
+  network: Network;
+  scheduler: Scheduler;
+  alb: AlbPlane;
+  /** The outside world's address, as seen by security groups (a TEST-NET-3 address by default). */
+  clientIp: string;
+}
+
+export type Handler = (params: any, ctx: SimContext) => unknown | Promise<unknown>;
+export type ServiceHandlers = Record<string, Handler>;

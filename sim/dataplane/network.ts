@@ -1,0 +1,107 @@
+/**
+ * Addresses and security-group enforcement for the data plane.
+ *
+ * Each instance and each ALB gets its own loopback address (127.0.1.N, 127.0.2.N), so a
+ * task's socket can tell an ALB's connection from anyone else's by the remote address.
+ * Linux routes all of 127.0.0.0/8 to loopback; elsewhere everything falls back to
+ * 127.0.0.1 and ALB connections are recognised by their source port instead.
+ */
+import { createServer, type Socket } from 'node:net';
+import type { SecurityGroup, SgRule, World } from '../world.js';
+
+export type Source =
+  | { kind: 'groups'; groupIds: string[]; label: string }
+  | { kind: 'outside'; ip: string };
+
+export class Network {
+  private nextInstance = 1;
+  private nextAlb = 1;
+  /** address → ALB arn, for recognising ALB connections */
+  private readonly albByAddress = new Map<string, string>();
+  /** fallback when distinct loopback addresses are not available: local ports of ALB sockets */
+  private readonly albByPort = new Map<number, string>();
+
+  constructor(
+    private readonly world: World,
+    readonly distinctAddresses: boolean,
+  ) {}
+
+  static async probeDistinctAddresses(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(0, '127.0.9.254', () => s.close(() => resolve(true)));
+    });
+  }
+
+  instanceAddress(): string {
+    const n = this.nextInstance++;
+    return this.distinctAddresses ? `127.0.${1 + Math.floor((n - 1) / 250)}.${((n - 1) % 250) + 1}` : '127.0.0.1';
+  }
+
+  albAddress(lbArn: string): string {
+    const n = this.nextAlb++;
+    const addr = this.distinctAddresses ? `127.0.${100 + Math.floor((n - 1) / 250)}.${((n - 1) % 250) + 1}` : '127.0.0.1';
+    if (this.distinctAddresses) this.albByAddress.set(addr, lbArn);
+    return addr;
+  }
+
+  /** Call when an ALB socket connects (fallback mode only needs it). */
+  noteAlbSocket(lbArn: string, socket: Socket): void {
+    if (this.distinctAddresses || socket.localPort === undefined) return;
+    const port = socket.localPort;
+    this.albByPort.set(port, lbArn);
+    socket.once('close', () => this.albByPort.delete(port));
+  }
+
+  /** Who is connecting: an ALB (its security groups) or the outside world. */
+  sourceOf(socket: Socket, clientIp: string): Source {
+    const lbArn = this.distinctAddresses
+      ? this.albByAddress.get(socket.remoteAddress ?? '')
+      : this.albByPort.get(socket.remotePort ?? -1);
+    const lb = lbArn ? this.world.loadBalancers.get(lbArn) : undefined;
+    if (lb) return { kind: 'groups', groupIds: lb.securityGroupIds, label: `load balancer ${lb.name}` };
+    return { kind: 'outside', ip: clientIp };
+  }
+
+  /** Do these groups' inbound rules admit TCP on `port` from `source`? */
+  admits(groupIds: string[], source: Source, port: number): boolean {
+    return groupIds.some((id) => {
+      const sg = this.world.securityGroups.get(id);
+      return sg ? sg.rules.some((r) => !r.isEgress && ruleAdmits(r, source, port)) : false;
+    });
+  }
+}
+
+export function ruleAdmits(rule: SgRule, source: Source, port: number): boolean {
+  const proto = rule.ipProtocol;
+  const protoOk = proto === '-1' || proto === 'tcp' || proto === '6';
+  if (!protoOk) return false;
+  if (proto !== '-1' && !(rule.fromPort <= port && port <= rule.toPort)) return false;
+  if (source.kind === 'groups') return rule.referencedGroupId !== undefined && source.groupIds.includes(rule.referencedGroupId);
+  return rule.cidrIpv4 !== undefined && ipv4InCidr(source.ip, rule.cidrIpv4);
+}
+
+export function ipv4InCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const bits = Number(bitsText ?? 32);
+  const toInt = (a: string) => a.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  if (bits === 0) return true;
+  const mask = (~0 << (32 - bits)) >>> 0;
+  return (toInt(ip) & mask) === (toInt(base!) & mask);
+}
+
+/**
+ * A denied connection gets no answer, as on AWS where the packet is dropped: the socket is
+ * held open and silent until the client gives up (the kernel has already completed the
+ * handshake, so the client sees a response timeout rather than a connect timeout).
+ */
+export function holdSilently(socket: Socket, maxMs = 120_000): void {
+  socket.pause();
+  socket.on('error', () => {});
+  const t = setTimeout(() => socket.destroy(), maxMs);
+  t.unref();
+  socket.once('close', () => clearTimeout(t));
+}
+
+export type { SecurityGroup };

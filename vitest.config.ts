@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The simulator's tests open real sockets on loopback; files run in parallel, each with its own sim.
+      { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      // Whole-suite runs (faults, read-only, teardown, bad input) each drive a full e2e run:
+      // serial, because two full runs at once on 2 cores make timing-sensitive checks noisy.
+      {
+        test: {
+          name: 'suite',
+          include: ['test/suite/**/*.test.ts', 'test/faults/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      // The product itself: the module's steps, in file order, one shared context.
+      {
+        test: {
+          name: 'e2e',
+          include: ['specs/**/*.spec.ts'],
+          globalSetup: ['helpers/global-setup.ts'],
+          sequence: { concurrent: false },
+          fileParallelism: false,
+          isolate: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
