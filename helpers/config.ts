@@ -1,0 +1,180 @@
+/**
+ * Configuration from E2E_* variables (the CLI maps its flags onto the same names).
+ * Every value is checked before anything touches a cloud; a bad one is one line naming the
+ * variable and what is allowed, and exit code 2.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type TargetName = 'sim' | 'localstack' | 'aws';
+export type Mode = 'provision' | 'verify';
+
+export interface Names {
+  cluster: string;
+  family: string;
+  oldService: string;
+  targetGroup: string;
+  loadBalancer: string;
+  albSecurityGroup: string;
+  service: string;
+}
+
+export interface Config {
+  target: TargetName;
+  mode: Mode;
+  endpoint?: string;
+  nickname: string;
+  region: string;
+  reportDir: string;
+  /** E2E_KEEP=1: leave what the run created. */
+  keep: boolean;
+  /** E2E_ALLOW_PROVISION=1: needed to provision on real AWS. */
+  allowProvision: boolean;
+  /** Tag value e2e:run=<runId> on everything this run creates. */
+  runId: string;
+  /** The names the workshop suggests, each overridable (E2E_NAME_*). */
+  names: Names;
+  /** Time scale for the embedded simulator (E2E_SIM_TIME_SCALE). */
+  simTimeScale: number;
+  /** Extra attribution pattern (E2E_ATTRIBUTION_PATTERN), a regex whose group 1 is the container id. */
+  attributionPattern?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const TARGETS: TargetName[] = ['sim', 'localstack', 'aws'];
+const MODES: Mode[] = ['provision', 'verify'];
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+// ELB names: letters, digits, hyphens, ≤ 32 chars; the longest derived one is `<nick>-ecs-alb-sg`
+// (a security-group name, but it is also what we tag the ALB with) and `<nick>-ecs-app-alb`.
+const NICKNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const LONGEST_SUFFIX = '-ecs-app-alb'.length;
+const ELB_NAME_MAX = 32;
+
+export function workshopNames(nickname: string): Names {
+  return {
+    cluster: `${nickname}_ecs_cluster`,
+    family: `${nickname}_app_service`,
+    oldService: `${nickname}_app_service`,
+    targetGroup: `${nickname}-ecs-tg`,
+    loadBalancer: `${nickname}-ecs-alb`,
+    albSecurityGroup: `${nickname}-ecs-alb-sg`,
+    service: `${nickname}-ecs-app-alb`,
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `'${raw}' is not allowed; use one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(name, `'${raw}' is not allowed; use 1 or 0`);
+}
+
+function elbName(variable: string, value: string): string {
+  if (value.length > ELB_NAME_MAX) {
+    throw new ConfigError(variable, `'${value}' is ${value.length} characters; ELB names allow at most ${ELB_NAME_MAX}`);
+  }
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(value) || value.startsWith('internal-')) {
+    throw new ConfigError(variable, `'${value}' is not a valid ELB name; use letters, digits and hyphens, not at the start or end`);
+  }
+  return value;
+}
+
+export function parseConfig(env: Env = process.env): Config {
+  const target = oneOf(env, 'E2E_TARGET', TARGETS, 'sim');
+  const mode = oneOf(env, 'E2E_MODE', MODES, target === 'aws' ? 'verify' : 'provision');
+
+  const nickname = env.E2E_NICKNAME || 'nick';
+  if (!NICKNAME.test(nickname)) {
+    throw new ConfigError('E2E_NICKNAME', `'${nickname}' is not allowed; use letters, digits and inner hyphens (names like ${nickname}-ecs-alb must be valid ELB names)`);
+  }
+  if (nickname.length + LONGEST_SUFFIX > ELB_NAME_MAX) {
+    throw new ConfigError('E2E_NICKNAME', `'${nickname}' is too long: ${nickname}-ecs-app-alb would exceed ${ELB_NAME_MAX} characters; use at most ${ELB_NAME_MAX - LONGEST_SUFFIX}`);
+  }
+
+  const region = env.E2E_REGION || env.AWS_REGION || 'us-east-1';
+  if (!REGION.test(region)) {
+    throw new ConfigError(env.E2E_REGION ? 'E2E_REGION' : 'AWS_REGION', `'${region}' is not a region name like us-east-1`);
+  }
+
+  let endpoint: string | undefined;
+  if (env.E2E_ENDPOINT) {
+    let url: URL;
+    try {
+      url = new URL(env.E2E_ENDPOINT);
+    } catch {
+      throw new ConfigError('E2E_ENDPOINT', `'${env.E2E_ENDPOINT}' is not a URL like http://127.0.0.1:4566`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigError('E2E_ENDPOINT', `'${env.E2E_ENDPOINT}' must be http:// or https://`);
+    }
+    if (target === 'aws') throw new ConfigError('E2E_ENDPOINT', 'is not used with E2E_TARGET=aws; unset it or pick sim or localstack');
+    endpoint = url.origin;
+  }
+
+  const allowProvision = flag(env, 'E2E_ALLOW_PROVISION');
+  if (target === 'aws' && mode === 'provision' && !allowProvision) {
+    throw new ConfigError('E2E_MODE', 'provision on E2E_TARGET=aws creates billable resources; set E2E_ALLOW_PROVISION=1 to allow it');
+  }
+
+  const scaleRaw = env.E2E_SIM_TIME_SCALE;
+  const simTimeScale = scaleRaw ? Number(scaleRaw) : 0.05;
+  if (!Number.isFinite(simTimeScale) || simTimeScale <= 0 || simTimeScale > 1) {
+    throw new ConfigError('E2E_SIM_TIME_SCALE', `'${scaleRaw}' is not allowed; use a number in (0, 1]`);
+  }
+
+  const runId = env.E2E_RUN_ID || `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(runId)) throw new ConfigError('E2E_RUN_ID', `'${runId}' is not allowed; use letters, digits and hyphens`);
+
+  if (env.E2E_ATTRIBUTION_PATTERN) {
+    try {
+      new RegExp(env.E2E_ATTRIBUTION_PATTERN);
+    } catch {
+      throw new ConfigError('E2E_ATTRIBUTION_PATTERN', `'${env.E2E_ATTRIBUTION_PATTERN}' is not a valid regular expression`);
+    }
+  }
+
+  const defaults = workshopNames(nickname);
+  const names: Names = {
+    cluster: env.E2E_NAME_CLUSTER || defaults.cluster,
+    family: env.E2E_NAME_FAMILY || defaults.family,
+    oldService: env.E2E_NAME_OLD_SERVICE || defaults.oldService,
+    targetGroup: elbName('E2E_NAME_TARGET_GROUP', env.E2E_NAME_TARGET_GROUP || defaults.targetGroup),
+    loadBalancer: elbName('E2E_NAME_LOAD_BALANCER', env.E2E_NAME_LOAD_BALANCER || defaults.loadBalancer),
+    albSecurityGroup: env.E2E_NAME_ALB_SECURITY_GROUP || defaults.albSecurityGroup,
+    service: env.E2E_NAME_SERVICE || defaults.service,
+  };
+
+  return {
+    target,
+    mode,
+    endpoint,
+    nickname,
+    region,
+    reportDir: env.E2E_REPORT_DIR || 'reports',
+    keep: flag(env, 'E2E_KEEP'),
+    allowProvision,
+    runId,
+    names,
+    simTimeScale,
+    attributionPattern: env.E2E_ATTRIBUTION_PATTERN || undefined,
+  };
+}
