@@ -132,6 +132,7 @@ export interface ListenerAction {
   Order?: number;
   ForwardConfig?: { TargetGroups?: { TargetGroupArn: string; Weight?: number }[] };
   FixedResponseConfig?: { StatusCode: string; ContentType?: string; MessageBody?: string };
+  RedirectConfig?: { StatusCode: string; Protocol?: string; Port?: string; Host?: string; Path?: string; Query?: string };
 }
 
 export interface Listener {
