@@ -1,0 +1,140 @@
+/**
+ * One container port of a running task: the workshop's Express app on a real socket bound to
+ * its instance's address. Every new connection is checked against the instance's security
+ * groups as they are at that moment; a denied one is held silently, as a dropped packet is.
+ */
+import { createHash } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import type { SimContext } from '../context.js';
+import { holdSilently } from './network.js';
+
+export const DYNAMIC_PORT_MIN = 32768;
+export const DYNAMIC_PORT_MAX = 60999;
+const MAX_BIND_ATTEMPTS = 100;
+
+export interface TaskServerSpec {
+  taskArn: string;
+  ec2InstanceId: string;
+  /** The address to bind: the instance's public IP (a loopback address here). */
+  address: string;
+  /** 0 picks a free port from the ephemeral range. */
+  hostPort: number;
+  /** What the app answers with: the container's short id. */
+  hostname: string;
+}
+
+export class TaskServer {
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  private boundPort = 0;
+
+  private constructor(
+    private readonly ctx: SimContext,
+    private readonly spec: TaskServerSpec,
+  ) {
+    const app = createHttpServer((req, res) => answer(ctx, spec, req, res));
+    app.keepAliveTimeout = 5_000;
+    this.server = createNetServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('error', () => {});
+      if (!this.admits(socket)) return holdSilently(socket);
+      app.emit('connection', socket);
+    });
+  }
+
+  static async start(ctx: SimContext, spec: TaskServerSpec): Promise<TaskServer> {
+    const ts = new TaskServer(ctx, spec);
+    ts.boundPort = await listen(ts.server, spec.address, spec.hostPort);
+    return ts;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Rules change at run time: read the instance's groups afresh for every connection. */
+  private admits(socket: Socket): boolean {
+    const instance = this.ctx.world.instances.get(this.spec.ec2InstanceId);
+    if (!instance || instance.state !== 'running') return false;
+    const source = this.ctx.network.sourceOf(socket, this.ctx.clientIp);
+    return this.ctx.network.admits(instance.securityGroupIds, source, this.boundPort);
+  }
+
+  /** Stops at once: no new connections, every open one destroyed. */
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function listen(server: Server, address: string, hostPort: number): Promise<number> {
+  if (hostPort !== 0) {
+    await listenOnce(server, address, hostPort);
+    return hostPort;
+  }
+  for (let attempt = 1; ; attempt++) {
+    const port = DYNAMIC_PORT_MIN + Math.floor(Math.random() * (DYNAMIC_PORT_MAX - DYNAMIC_PORT_MIN + 1));
+    try {
+      await listenOnce(server, address, port);
+      return port;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= MAX_BIND_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function listenOnce(server: Server, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, address, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function answer(ctx: SimContext, spec: TaskServerSpec, req: IncomingMessage, res: ServerResponse): void {
+  const mode = ctx.world.faults.taskMode.get(spec.taskArn) ?? 'ok';
+  if (mode === 'silent') return;
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (mode === 'error500') return sendHtml(res, 500, errorPage('Internal Server Error'), method);
+  if ((method === 'GET' || method === 'HEAD') && path === '/') {
+    return sendHtml(res, 200, `Hello from ${spec.hostname}!`, method, true);
+  }
+  return sendHtml(res, 404, errorPage(`Cannot ${escapeHtml(method)} ${escapeHtml(path)}`), method);
+}
+
+/** Headers as Express sends them: res.send() adds an ETag; its final handler adds CSP and nosniff. */
+function sendHtml(res: ServerResponse, status: number, body: string, method: string, withEtag = false): void {
+  const buf = Buffer.from(body, 'utf8');
+  const headers: Record<string, string | number> = {
+    'X-Powered-By': 'Express',
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': buf.length,
+  };
+  if (withEtag) headers.ETag = weakEtag(buf);
+  else {
+    headers['Content-Security-Policy'] = "default-src 'none'";
+    headers['X-Content-Type-Options'] = 'nosniff';
+  }
+  res.writeHead(status, headers);
+  res.end(method === 'HEAD' ? undefined : buf);
+}
+
+function weakEtag(buf: Buffer): string {
+  const hash = createHash('sha1').update(buf).digest('base64').slice(0, 27);
+  return `W/"${buf.length.toString(16)}-${hash}"`;
+}
+
+function errorPage(text: string): string {
+  return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>${text}</pre>\n</body>\n</html>\n`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
