@@ -30,6 +30,8 @@ export interface Timing {
   directProbeTimeoutMs: number;
   /** Per-request timeout for traffic through the ALB. */
   requestTimeoutMs: number;
+  /** Verify mode: how long a transitional state may take to settle before it is the verdict. */
+  settleMs: number;
 }
 
 export interface TargetProfile {
@@ -63,6 +65,7 @@ export function profileFor(config: Config, endpoint = config.endpoint): TargetPr
           waitTimeoutMs: Math.max(10_000, 600_000 * scale),
           directProbeTimeoutMs: 1_000,
           requestTimeoutMs: Math.max(2_000, 20_000 * scale),
+          settleMs: Math.max(3_000, 60_000 * scale),
         },
         albAddress: (dns, port) => ({ origin: endpoint, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
       };
@@ -78,7 +81,7 @@ export function profileFor(config: Config, endpoint = config.endpoint): TargetPr
           noSgEnforcement: 'LocalStack does not enforce security groups on traffic, so a blocked path cannot be observed there',
           unreliableHealth: 'LocalStack target-health transitions are unreliable; readiness is judged by traffic',
         },
-        timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
+        timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
         albAddress: (dns, port, arn) => localstackAlbAddress(endpoint, dns, port, arn),
       };
     }
@@ -87,7 +90,7 @@ export function profileFor(config: Config, endpoint = config.endpoint): TargetPr
         name: 'aws',
         region: config.region,
         capabilities: {},
-        timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, requestTimeoutMs: 10_000 },
+        timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, requestTimeoutMs: 10_000, settleMs: 60_000 },
         albAddress: (dns, port) => ({ origin: `http://${dns}:${port}`, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
       };
   }

@@ -1,0 +1,77 @@
+/**
+ * ecs-alb-e2e — the command line. Flags map onto the E2E_* variables (DESIGN.md), so
+ * `run --target aws --mode verify` and `E2E_TARGET=aws E2E_MODE=verify run` are the same.
+ * Bad flags and bad values: one line, exit 2.
+ */
+import { Command, CommanderError } from 'commander';
+import { simCommand } from '../sim/cli.js';
+import { runSuite } from './run.js';
+import { sweepCommand } from './sweep.js';
+
+const FLAG_TO_ENV: Record<string, string> = {
+  target: 'E2E_TARGET',
+  mode: 'E2E_MODE',
+  endpoint: 'E2E_ENDPOINT',
+  nickname: 'E2E_NICKNAME',
+  region: 'E2E_REGION',
+  reportDir: 'E2E_REPORT_DIR',
+  runId: 'E2E_RUN_ID',
+  timeScale: 'E2E_SIM_TIME_SCALE',
+};
+
+function runCommand(): Command {
+  return new Command('run')
+    .description('run the Module 04 specs against a target (default: the embedded simulator)')
+    .option('--target <target>', 'sim | localstack | aws (E2E_TARGET)')
+    .option('--mode <mode>', 'provision | verify (E2E_MODE)')
+    .option('--endpoint <url>', 'a running simulator or LocalStack (E2E_ENDPOINT)')
+    .option('--nickname <nick>', "the participant's nickname (E2E_NICKNAME)")
+    .option('--region <region>', 'AWS region (E2E_REGION)')
+    .option('--report-dir <dir>', 'where the reports go (E2E_REPORT_DIR)')
+    .option('--run-id <id>', 'tag value for what this run creates (E2E_RUN_ID)')
+    .option('--time-scale <factor>', 'simulator time scale (E2E_SIM_TIME_SCALE)')
+    .option('--keep', 'keep what the run created (E2E_KEEP=1)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const env = { ...process.env };
+      for (const [flag, variable] of Object.entries(FLAG_TO_ENV)) {
+        if (typeof opts[flag] === 'string') env[variable] = opts[flag] as string;
+      }
+      if (opts.keep) env.E2E_KEEP = '1';
+      const { exitCode } = await runSuite(env);
+      process.exit(exitCode);
+    });
+}
+
+export function program(): Command {
+  const p = new Command('ecs-alb-e2e')
+    .description('End-to-end verification of an ECS service behind an Application Load Balancer (ECS workshop Module 04)')
+    .addCommand(runCommand())
+    .addCommand(simCommand())
+    .addCommand(sweepCommand());
+  const exitOnError = (cmd: Command) => {
+    cmd.exitOverride((err: CommanderError) => {
+      throw err;
+    });
+    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+    cmd.commands.forEach(exitOnError);
+  };
+  exitOnError(p);
+  return p;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void main(process.argv.slice(2));
+}
+
+export { main };

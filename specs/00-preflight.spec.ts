@@ -1,0 +1,56 @@
+// Before Module 04: the target answers and the end state of modules 01–03 is there.
+import { expect } from 'vitest';
+import { step } from '../helpers/step.js';
+
+const s = step('00-preflight');
+
+s.check('preflight.target-reachable', 'the target answers and says who we are', async (ctx) => {
+  const id = await ctx.callerIdentity();
+  expect(id.Account, `target ${ctx.profile.name}: caller identity account`).toMatch(/^\d{12}$/);
+  return { evidence: { target: ctx.profile.name, account: id.Account, arn: id.Arn } };
+});
+
+const baseline = s.given('preflight.cluster', 'the cluster and its container instances are found', async (ctx) => {
+  const b = await ctx.baseline();
+  return {
+    value: b,
+    evidence: { cluster: b.cluster.clusterName, containerInstances: b.containerInstances.length, instances: b.instances.map((i) => i.InstanceId) },
+  };
+});
+
+s.check('preflight.availability-zones', 'container instances run in at least 3 availability zones', async () => {
+  const b = await baseline.get();
+  expect(b.availabilityZones.length, `cluster ${b.cluster.clusterName}: availability zones of its container instances ${b.availabilityZones.join(', ')}`).toBeGreaterThanOrEqual(3);
+  return { evidence: { availabilityZones: b.availabilityZones } };
+});
+
+s.check('preflight.dynamic-port', 'the latest task definition maps a dynamic host port to container port 8080', async () => {
+  const b = await baseline.get();
+  expect(b.container.hostPort, `task definition ${b.taskDefinition.family}:${b.taskDefinition.revision}: host port for container port 8080 (0 = dynamic)`).toBe(0);
+  return { evidence: { taskDefinition: `${b.taskDefinition.family}:${b.taskDefinition.revision}`, hostPort: b.container.hostPort, containerPort: 8080 } };
+});
+
+s.check('preflight.container-name', 'the container name is read from the task definition', async () => {
+  const b = await baseline.get();
+  expect(b.container.name, `task definition ${b.taskDefinition.family}:${b.taskDefinition.revision}: container with port 8080`).toBeTruthy();
+  return { evidence: { containerName: b.container.name } };
+});
+
+s.check('preflight.instance-security-group', "the instances' shared security group is found", async () => {
+  const b = await baseline.get();
+  expect(b.instanceGroup.GroupId, `cluster ${b.cluster.clusterName}: security group shared by its instances`).toMatch(/^sg-/);
+  return { evidence: { groupId: b.instanceGroup.GroupId, groupName: b.instanceGroup.GroupName } };
+});
+
+s.check(
+  'preflight.old-service',
+  'the old service runs, without a load balancer',
+  async (ctx) => {
+    await baseline.get();
+    const old = await ctx.serviceNow(ctx.config.names.oldService);
+    expect(old?.status, `service ${ctx.config.names.oldService} in ${ctx.config.names.cluster}: status`).toBe('ACTIVE');
+    expect(old?.loadBalancers ?? [], `service ${ctx.config.names.oldService}: load balancers`).toEqual([]);
+    return { evidence: { service: old?.serviceName, desiredCount: old?.desiredCount, runningCount: old?.runningCount } };
+  },
+  { skipIf: (ctx) => (ctx.provisioning ? undefined : 'verify mode: by now the old service should be gone; 05-old-service checks that') },
+);

@@ -1,0 +1,31 @@
+// Module 04, step 1a: an empty target group of type instance, HTTP 8080, healthy threshold 3, interval 6.
+import { expect } from 'vitest';
+import { need } from '../helpers/e2e.js';
+import { step } from '../helpers/step.js';
+
+const s = step('01-target-group');
+
+const targetGroup = s.given('target-group.found', 'the target group exists', async (ctx) => {
+  const found = await ctx.targetGroup();
+  return { value: found.value, evidence: { name: found.value.TargetGroupName, arn: found.value.TargetGroupArn, foundBy: found.via } };
+});
+
+const expectSetting = (id: string, title: string, field: string, read: (tg: Awaited<ReturnType<typeof targetGroup.get>>) => unknown, expected: unknown) =>
+  s.check(id, title, async () => {
+    const tg = await targetGroup.get();
+    expect(read(tg), `target group ${tg.TargetGroupName}: ${field}`).toBe(expected);
+    return { evidence: { [field]: read(tg) } };
+  });
+
+expectSetting('target-group.type', 'target type is instance', 'target type', (tg) => tg.TargetType, 'instance');
+expectSetting('target-group.protocol', 'protocol is HTTP', 'protocol', (tg) => tg.Protocol, 'HTTP');
+expectSetting('target-group.port', 'port is 8080', 'port', (tg) => tg.Port, 8080);
+expectSetting('target-group.healthy-threshold', 'healthy threshold is 3', 'healthy threshold', (tg) => tg.HealthyThresholdCount, 3);
+expectSetting('target-group.interval', 'health-check interval is 6 s', 'health-check interval', (tg) => tg.HealthCheckIntervalSeconds, 6);
+
+s.check('target-group.vpc', "it is in the cluster's VPC", async (ctx) => {
+  const tg = await targetGroup.get();
+  const b = await need('preflight.cluster', ctx.baseline());
+  expect(tg.VpcId, `target group ${tg.TargetGroupName}: VPC (the cluster's instances are in ${b.vpcId})`).toBe(b.vpcId);
+  return { evidence: { vpcId: tg.VpcId } };
+});

@@ -1,0 +1,89 @@
+// Module 04, step 4: the instances admit only the ALB (All TCP from its security group). The ALB
+// still works; a task's direct address (instance public IP : host port) no longer answers.
+import { expect } from 'vitest';
+import { need, provision } from '../helpers/e2e.js';
+import { sampleAcrossTasks } from '../helpers/distribution.js';
+import { describeRule, fromRulesApi, rulesAllowOnlyFrom } from '../helpers/sg-rules.js';
+import { step } from '../helpers/step.js';
+import { probeDirect } from '../helpers/traffic.js';
+
+const s = step('06-lockdown');
+
+const answeredBefore = s.given(
+  'lockdown.direct-reachable-before',
+  'before the lockdown every task answers directly (so the probe can see an answer)',
+  async (ctx) => {
+    const svc = await need('service.found', ctx.newService());
+    const tasks = await ctx.taskEndpoints(svc.value.serviceName!);
+    const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, ctx.profile.timing.directProbeTimeoutMs)));
+    probes.forEach((p, i) => expect(p.outcome, `task ${tasks[i]!.taskId} at ${tasks[i]!.publicIp}:${tasks[i]!.hostPort} before the lockdown: ${p.detail}`).toBe('answered'));
+    const { loadBalancer } = await need('load-balancer.found', ctx.alb());
+    const b = await need('preflight.cluster', ctx.baseline());
+    await provision.lockDownInstances(ctx.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
+    return { value: tasks, evidence: { probes: probes.map((p) => p.detail) } };
+  },
+  {
+    skipIf: (ctx) =>
+      ctx.provisioning ? ctx.profile.capabilities.noSgEnforcement : 'verify mode: the lockdown was made before this run; lockdown.probe-addresses shows the probed addresses are right instead',
+  },
+);
+
+s.check('lockdown.rules-only-from-alb', "the instances' group admits only TCP 0–65535 from the ALB's group", async (ctx) => {
+  if (ctx.provisioning) await answeredBefore.get().catch(() => undefined);
+  const { loadBalancer } = await need('load-balancer.found', ctx.alb());
+  const b = await need('preflight.cluster', ctx.baseline());
+  const rules = fromRulesApi(await ctx.instanceGroupRules());
+  const albGroup = loadBalancer.SecurityGroups?.[0] ?? '(none)';
+  const verdict = rulesAllowOnlyFrom(rules, albGroup);
+  expect(verdict.problems, `security group ${b.instanceGroup.GroupId} (${b.instanceGroup.GroupName}) of the instances; expected one inbound rule tcp 0-65535 from ${albGroup}`).toEqual([]);
+  return { evidence: { inbound: rules.filter((r) => !r.isEgress).map(describeRule) } };
+});
+
+s.check('lockdown.alb-still-answers', 'the ALB still answers, from all 3 tasks', async (ctx) => {
+  if (ctx.provisioning) await answeredBefore.get().catch(() => undefined);
+  const svc = await need('service.found', ctx.newService());
+  const { loadBalancer } = await need('load-balancer.found', ctx.alb());
+  const r = await sampleAcrossTasks(ctx, loadBalancer, svc.value.serviceName!, 60);
+  const bad = r.sample.answers.filter((a) => a.status !== 200).map((a) => a.error ?? `HTTP ${a.status}`);
+  expect(bad, `${r.url} after the lockdown: answers other than 200`).toEqual([]);
+  expect(Object.values(r.distribution).filter((n) => n === 0).length, `${r.url} after the lockdown: tasks that never answered ${JSON.stringify(r.distribution)}`).toBe(0);
+  return { evidence: { distribution: r.distribution } };
+});
+
+const addresses = s.given('lockdown.probe-addresses', "each probed address is a RUNNING task's host port and a healthy target there", async (ctx) => {
+  const svc = await need('service.found', ctx.newService());
+  const tasks = await ctx.taskEndpoints(svc.value.serviceName!);
+  const health = await ctx.targetHealth();
+  expect(tasks.length, `service ${svc.value.serviceName}: RUNNING tasks to probe`).toBeGreaterThan(0);
+  for (const t of tasks) {
+    const where = `task ${t.taskId} at ${t.publicIp}:${t.hostPort} (instance ${t.instanceId})`;
+    expect(t.lastStatus, `${where}: last status`).toBe('RUNNING');
+    expect(t.publicIp, `${where}: instance public IP`).toBeTruthy();
+    if (!ctx.profile.capabilities.unreliableHealth) {
+      const h = health.find((x) => x.Target?.Id === t.instanceId && x.Target?.Port === t.hostPort);
+      expect(h?.TargetHealth?.State, `${where}: target health`).toBe('healthy');
+    }
+  }
+  return { value: tasks, evidence: { addresses: tasks.map((t) => `${t.publicIp}:${t.hostPort}`) } };
+});
+
+s.check(
+  'lockdown.direct-access-blocked',
+  "a task's direct address gives no answer",
+  async (ctx) => {
+    if (ctx.provisioning) await answeredBefore.get();
+    const tasks = await addresses.get();
+    const timeoutMs = ctx.profile.timing.directProbeTimeoutMs;
+    const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, timeoutMs)));
+    probes.forEach((p, i) => {
+      const t = tasks[i]!;
+      const why =
+        p.outcome === 'refused'
+          ? 'the connection was refused: the packet got through the security group (a dropped packet gives no answer), so the instance is still reachable directly'
+          : p.detail;
+      expect(p.outcome, `task ${t.taskId} at ${t.publicIp}:${t.hostPort}: expected no answer within ${timeoutMs} ms; ${why}`).toBe('timeout');
+    });
+    return { evidence: { probes: probes.map((p) => p.detail) } };
+  },
+  { skipIf: (ctx) => ctx.profile.capabilities.noSgEnforcement },
+);
