@@ -208,6 +208,9 @@ const describeSubnets: Handler = (params: Params, { world }) => {
   return { subnetSet: page.items.map((s) => subnetView(world, s)), nextToken: page.nextToken };
 };
 
+/** An Amazon ECS-optimized Amazon Linux 2 AMI id (the workshop's container instances run it). */
+const ECS_OPTIMIZED_AMI = 'ami-0c2b0d3fb02824d92';
+
 const STATE_CODES: Record<string, number> = {
   pending: 0,
   running: 16,
@@ -221,26 +224,32 @@ function groupIdentifiers(world: World, groupIds: string[]) {
   return groupIds.map((groupId) => ({ groupId, groupName: world.securityGroups.get(groupId)?.groupName ?? '' }));
 }
 
+/**
+ * A stopped instance keeps its subnet and private address but gives up its public one;
+ * a terminated instance keeps neither.
+ */
 function instanceView(world: World, instance: Instance) {
   const groups = groupIdentifiers(world, instance.securityGroupIds);
-  const running = instance.state !== 'terminated' && instance.state !== 'stopped';
+  const attached = instance.state !== 'terminated';
+  const hasPublicIp = instance.state === 'running' || instance.state === 'pending' || instance.state === 'stopping';
   const privateDns = `ip-${instance.privateIpAddress.replaceAll('.', '-')}.ec2.internal`;
+  const zoneId = world.subnets.get(instance.subnetId)?.availabilityZoneId;
   return {
     instanceId: instance.instanceId,
-    imageId: 'ami-0ecsoptimized000000',
+    imageId: ECS_OPTIMIZED_AMI,
     instanceState: { code: STATE_CODES[instance.state] ?? 0, name: instance.state },
-    privateDnsName: running ? privateDns : '',
+    privateDnsName: attached ? privateDns : '',
     dnsName: '',
     reason: '',
     amiLaunchIndex: 0,
     instanceType: instance.instanceType,
     launchTime: instance.launchTime,
-    placement: { availabilityZone: instance.availabilityZone, groupName: '', tenancy: 'default' },
+    placement: { availabilityZone: instance.availabilityZone, availabilityZoneId: zoneId, groupName: '', tenancy: 'default' },
     monitoring: { state: 'disabled' },
-    subnetId: running ? instance.subnetId : undefined,
-    vpcId: running ? instance.vpcId : undefined,
-    privateIpAddress: running ? instance.privateIpAddress : undefined,
-    ipAddress: running ? instance.publicIpAddress : undefined,
+    subnetId: attached ? instance.subnetId : undefined,
+    vpcId: attached ? instance.vpcId : undefined,
+    privateIpAddress: attached ? instance.privateIpAddress : undefined,
+    ipAddress: hasPublicIp ? instance.publicIpAddress : undefined,
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
     rootDeviceName: '/dev/xvda',
@@ -251,7 +260,7 @@ function instanceView(world: World, instance: Instance) {
     sourceDestCheck: true,
     groupSet: groups,
     tagSet: tagSet(instance.tags),
-    networkInterfaceSet: running
+    networkInterfaceSet: attached
       ? [
           {
             networkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
@@ -263,7 +272,7 @@ function instanceView(world: World, instance: Instance) {
             privateDnsName: privateDns,
             sourceDestCheck: true,
             groupSet: groups,
-            association: { publicIp: instance.publicIpAddress, ipOwnerId: 'amazon', publicDnsName: '' },
+            association: hasPublicIp ? { publicIp: instance.publicIpAddress, ipOwnerId: 'amazon', publicDnsName: '' } : undefined,
             attachment: {
               attachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
               deviceIndex: 0,
