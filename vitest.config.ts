@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { FileOrderSequencer } from './helpers/file-order.js';
 
 export default defineConfig({
   test: {
+    // root-level only: vitest reads the sequencer from the root config, not from a project
+    sequence: { sequencer: FileOrderSequencer },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // The simulator's tests open real sockets on loopback; files run in parallel, each with its own sim.
@@ -24,6 +27,7 @@ export default defineConfig({
           include: ['specs/**/*.spec.ts'],
           globalSetup: ['helpers/global-setup.ts'],
           sequence: { concurrent: false },
+          maxWorkers: 1,
           fileParallelism: false,
           isolate: false,
           testTimeout: 600_000,

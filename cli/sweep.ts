@@ -22,7 +22,7 @@ export function sweepCommand(): Command {
     .option('--run-id <id>', 'only this run')
     .option('--older-than <age>', 'only what was created longer ago than this (e.g. 6h)', parseAge)
     .action(async (o: { target?: string; endpoint?: string; region?: string; nickname?: string; runId?: string; olderThan?: number }) => {
-      const env = { ...process.env, E2E_MODE: 'provision', E2E_ALLOW_PROVISION: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, E2E_MODE: 'provision', E2E_ALLOW_PROVISION: '1' };
       if (o.target) env.E2E_TARGET = o.target;
       if (o.endpoint) env.E2E_ENDPOINT = o.endpoint;
       if (o.region) env.E2E_REGION = o.region;

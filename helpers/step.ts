@@ -57,7 +57,7 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
     try {
       const value = await fn(ctx, test);
       if (value && typeof value === 'object' && !Array.isArray(value) && 'evidence' in (value as object)) {
-        meta.evidence = (value as { evidence: Evidence }).evidence;
+        meta.evidence = (value as unknown as { evidence: Evidence }).evidence;
       }
       onDone?.({ ok: true, value });
     } catch (err) {

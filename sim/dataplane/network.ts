@@ -10,7 +10,7 @@ import { createServer, type Socket } from 'node:net';
 import type { SecurityGroup, SgRule, World } from '../world.js';
 
 export type Source =
-  | { kind: 'groups'; groupIds: string[]; label: string }
+  | { kind: 'groups'; groupIds: string[]; label: string; ip: string }
   | { kind: 'outside'; ip: string };
 
 export class Network {
@@ -60,8 +60,16 @@ export class Network {
       ? this.albByAddress.get(socket.remoteAddress ?? '')
       : this.albByPort.get(socket.remotePort ?? -1);
     const lb = lbArn ? this.world.loadBalancers.get(lbArn) : undefined;
-    if (lb) return { kind: 'groups', groupIds: lb.securityGroupIds, label: `load balancer ${lb.name}` };
+    if (lb) return { kind: 'groups', groupIds: lb.securityGroupIds, label: `load balancer ${lb.name}`, ip: this.privateIpOf(lb.subnetIds[0]) };
     return { kind: 'outside', ip: clientIp };
+  }
+
+  /** An ALB node's address inside its VPC: what CIDR rules see of its connections. */
+  private privateIpOf(subnetId: string | undefined): string {
+    const cidr = subnetId ? this.world.subnets.get(subnetId)?.cidrBlock : undefined;
+    if (!cidr) return '10.255.255.10';
+    const octets = cidr.split('/')[0]!.split('.');
+    return `${octets[0]}.${octets[1]}.${octets[2]}.10`;
   }
 
   /** Do these groups' inbound rules admit TCP on `port` from `source`? */
@@ -78,7 +86,9 @@ export function ruleAdmits(rule: SgRule, source: Source, port: number): boolean 
   const protoOk = proto === '-1' || proto === 'tcp' || proto === '6';
   if (!protoOk) return false;
   if (proto !== '-1' && !(rule.fromPort <= port && port <= rule.toPort)) return false;
-  if (source.kind === 'groups') return rule.referencedGroupId !== undefined && source.groupIds.includes(rule.referencedGroupId);
+  // An ALB's connection carries its security groups and its VPC address; CIDR rules
+  // (0.0.0.0/0 included) admit it like any other address.
+  if (source.kind === 'groups' && rule.referencedGroupId !== undefined) return source.groupIds.includes(rule.referencedGroupId);
   return rule.cidrIpv4 !== undefined && ipv4InCidr(source.ip, rule.cidrIpv4);
 }
 

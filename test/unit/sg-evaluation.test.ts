@@ -10,8 +10,8 @@ import { Network, ruleAdmits, type Source } from '../../sim/dataplane/network.js
 import { World, type SgRule } from '../../sim/world.js';
 
 const outside: Source = { kind: 'outside', ip: '203.0.113.10' };
-const fromAlb: Source = { kind: 'groups', groupIds: ['sg-alb'], label: 'load balancer nick-ecs-alb' };
-const fromElsewhere: Source = { kind: 'groups', groupIds: ['sg-other'], label: 'load balancer other' };
+const fromAlb: Source = { kind: 'groups', groupIds: ['sg-alb'], label: 'load balancer nick-ecs-alb', ip: '50.0.0.10' };
+const fromElsewhere: Source = { kind: 'groups', groupIds: ['sg-other'], label: 'load balancer other', ip: '50.0.1.10' };
 
 function rule(fields: Partial<SgRule>): SgRule {
   return { ruleId: 'sgr-1', groupId: 'sg-cluster', isEgress: false, ipProtocol: 'tcp', fromPort: 0, toPort: 65535, tags: new Map(), ...fields };
@@ -30,8 +30,10 @@ describe('ruleAdmits', () => {
     expect(ruleAdmits(fromAlbGroup, outside, 32768)).toBe(false);
   });
 
-  it('a CIDR rule does not admit a group source, and a non-matching CIDR not the outside world', () => {
-    expect(ruleAdmits(rule({ cidrIpv4: '0.0.0.0/0' }), fromAlb, 80)).toBe(false);
+  it("a CIDR rule admits an ALB by its VPC address, as AWS does; a non-matching CIDR admits no one", () => {
+    expect(ruleAdmits(rule({ cidrIpv4: '0.0.0.0/0' }), fromAlb, 80)).toBe(true);
+    expect(ruleAdmits(rule({ cidrIpv4: '50.0.0.0/24' }), fromAlb, 80)).toBe(true);
+    expect(ruleAdmits(rule({ cidrIpv4: '50.0.0.0/24' }), fromElsewhere, 80)).toBe(false);
     expect(ruleAdmits(rule({ cidrIpv4: '10.0.0.0/8' }), outside, 80)).toBe(false);
     expect(ruleAdmits(rule({ cidrIpv4: '203.0.113.0/24' }), outside, 80)).toBe(true);
   });
