@@ -69,6 +69,7 @@ export class BaselineStackError extends Error {
 
 export const TEMPLATE_URL = new URL('../fixtures/baseline.cfn.json', import.meta.url);
 const RUN_TAG = 'e2e:run';
+const STACK_PREFIX = 'e2e-baseline-';
 const OUTPUT_KEYS: (keyof BaselineOutputs)[] = ['VpcId', 'ClusterName', 'InstanceSecurityGroupId', 'OldServiceName'];
 const DEFAULT_POLL_MS = 10_000;
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -79,7 +80,7 @@ export function loadBaselineTemplate(): string {
 
 /** Starts with a letter (stack names must) and with `e2e-baseline-`, which the IAM policy scopes to. */
 export function baselineStackName(nickname: string, runId: string): string {
-  return `e2e-baseline-${nickname}-${runId}`;
+  return `${STACK_PREFIX}${nickname}-${runId}`;
 }
 
 function isMissingStack(error: unknown): boolean {
@@ -225,18 +226,55 @@ export interface DeleteOptions extends WaitOptions {
 /** Delete the baseline stack of a run and wait until it is gone. A missing stack is fine. */
 export async function deleteBaseline(cfn: CloudFormationSender, params: Pick<BaselineParams, 'nickname' | 'runId'>, options: DeleteOptions = {}): Promise<{ stackName: string; deleted: boolean }> {
   const stackName = baselineStackName(params.nickname, params.runId);
-  const existing = await describeStack(cfn, stackName);
-  if (!existing?.StackId || existing.StackStatus === 'DELETE_COMPLETE') return { stackName, deleted: false };
+  return { stackName, deleted: await deleteStack(cfn, stackName, options) };
+}
+
+/** Delete one stack by name or id and wait until it is gone; false when there was none. */
+export async function deleteStack(cfn: CloudFormationSender, stackNameOrId: string, options: DeleteOptions = {}): Promise<boolean> {
+  const existing = await describeStack(cfn, stackNameOrId);
+  if (!existing?.StackId || existing.StackStatus === 'DELETE_COMPLETE') return false;
+  const stackName = existing.StackName ?? stackNameOrId;
   const attempts = Math.max(1, options.attempts ?? 2);
   for (let attempt = 1; ; attempt++) {
     await cfn.send(new DeleteStackCommand({ StackName: existing.StackId }));
     try {
       await waitForStack(cfn, stackName, existing.StackId, DELETED, options);
-      return { stackName, deleted: true };
+      return true;
     } catch (error) {
       const retryable = error instanceof BaselineStackError && error.status === 'DELETE_FAILED' && attempt < attempts;
       if (!retryable) throw error;
       options.onProgress?.(`${error.message}; deleting again (attempt ${attempt + 1} of ${attempts})`);
     }
   }
+}
+
+export interface BaselineStackFilter {
+  /** Only this run's stack. */
+  runId?: string;
+  /** Only stacks created longer ago than this. */
+  olderThanMs?: number;
+  now?: number;
+}
+
+/**
+ * Baseline stacks for `sweep`: named e2e-baseline-* and tagged e2e:run, narrowed by run and
+ * age. Stacks already deleted, or being deleted, are left out.
+ */
+export async function findBaselineStacks(cfn: CloudFormationSender, filter: BaselineStackFilter): Promise<Stack[]> {
+  const now = filter.now ?? Date.now();
+  const found: Stack[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = (await cfn.send(new DescribeStacksCommand({ NextToken: nextToken }))) as { Stacks?: Stack[]; NextToken?: string };
+    for (const stack of page.Stacks ?? []) {
+      const run = stack.Tags?.find((t) => t.Key === RUN_TAG)?.Value;
+      if (!stack.StackName?.startsWith(STACK_PREFIX) || run === undefined) continue;
+      if (stack.StackStatus === 'DELETE_COMPLETE' || stack.StackStatus === 'DELETE_IN_PROGRESS') continue;
+      if (filter.runId !== undefined && run !== filter.runId) continue;
+      if (filter.olderThanMs !== undefined && !(stack.CreationTime && now - stack.CreationTime.getTime() > filter.olderThanMs)) continue;
+      found.push(stack);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
 }

@@ -78,18 +78,25 @@ describe('.github/workflows/nightly.yml', () => {
     });
   });
 
-  it('installs with npm ci, runs the suite, then always sweeps the region', () => {
+  it("installs with npm ci, runs the suite, then always sweeps this run's and older runs' leftovers", () => {
     const aws = jobs.aws as Obj;
     const commands = runs(aws);
     const install = commands.indexOf('npm ci');
     const suite = commands.indexOf('npm run e2e');
-    const sweep = steps(aws).findIndex((s) => String(s.run ?? '').startsWith('npm run sweep'));
     expect(install).toBeGreaterThanOrEqual(0);
     expect(suite).toBeGreaterThan(install);
-    expect(sweep).toBeGreaterThan(suite);
-    const sweepStep = steps(aws)[sweep] as Obj;
-    expect(sweepStep.if).toBe('always()');
-    expect(sweepStep.run).toMatch(/--target aws --region \$\{\{ matrix\.region \}\} --older-than \S+/);
+    const sweeps = steps(aws)
+      .map((step, index) => ({ step, index }))
+      .filter(({ step }) => String(step.run ?? '').startsWith('npm run sweep'));
+    expect(sweeps.map(({ step }) => step.run)).toEqual([
+      'npm run sweep -- --target aws --region ${{ matrix.region }} --run-id "$E2E_RUN_ID"',
+      'npm run sweep -- --target aws --region ${{ matrix.region }} --older-than 6h',
+    ]);
+    for (const { step, index } of sweeps) {
+      expect(index).toBeGreaterThan(suite);
+      expect(step.if).toBe('always()');
+    }
+    expect(aws.env.E2E_RUN_ID).toMatch(/^gh-\$\{\{ github\.run_id \}\}/);
   });
 
   it('uploads reports/ from every job, also after a failure', () => {

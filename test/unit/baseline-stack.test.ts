@@ -6,13 +6,16 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   type CreateStackCommandInput,
+  type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import {
   BaselineStackError,
   baselineStackName,
   deleteBaseline,
+  deleteStack,
   deployBaseline,
+  findBaselineStacks,
   loadBaselineTemplate,
   type CloudFormationSender,
 } from '../../helpers/baseline-stack.js';
@@ -246,5 +249,53 @@ describe('CloudFormationSender', () => {
   it('is satisfied by the real client (checked by tsc; constructing it makes no call)', () => {
     const client: CloudFormationSender = new CloudFormationClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     expect(typeof client.send).toBe('function');
+  });
+});
+
+describe('deleteStack', () => {
+  it('deletes a stack found by id (as sweep finds them)', async () => {
+    const cfn = new FakeCloudFormation({ statuses: ['CREATE_COMPLETE', 'DELETE_COMPLETE'], exists: true });
+    expect(await deleteStack(cfn, STACK_ID, fast)).toBe(true);
+    expect(cfn.calls.filter((c) => c.name === 'DeleteStackCommand')).toEqual([{ name: 'DeleteStackCommand', input: { StackName: STACK_ID } }]);
+  });
+});
+
+describe('findBaselineStacks', () => {
+  const day = 86_400_000;
+  const now = Date.parse('2026-07-10T12:00:00Z');
+  const stack = (name: string, run: string | undefined, ageMs: number, status = 'CREATE_COMPLETE'): Stack => ({
+    StackName: name,
+    StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/id`,
+    StackStatus: status as Stack['StackStatus'],
+    CreationTime: new Date(now - ageMs),
+    Tags: run === undefined ? [] : [{ Key: 'e2e:run', Value: run }],
+  });
+  /** Two pages of DescribeStacks, like an account with many stacks. */
+  const pages: Record<string, { Stacks: Stack[]; NextToken?: string }> = {
+    first: {
+      Stacks: [stack('e2e-baseline-nick-old', 'old', 2 * day), stack('someone-elses-stack', 'old', 2 * day), stack('e2e-baseline-nick-untagged', undefined, 2 * day)],
+      NextToken: 'page2',
+    },
+    page2: {
+      Stacks: [stack('e2e-baseline-nick-new', 'new', 60_000), stack('e2e-baseline-nick-going', 'going', 2 * day, 'DELETE_IN_PROGRESS')],
+    },
+  };
+  const cfn: CloudFormationSender = {
+    async send(command) {
+      if (!(command instanceof DescribeStacksCommand) || command.input.StackName) throw new Error('expected a listing DescribeStacks');
+      const page = pages[command.input.NextToken ?? 'first'];
+      if (!page) throw new Error(`unknown page ${command.input.NextToken}`);
+      return page;
+    },
+  };
+  const names = (stacks: Stack[]) => stacks.map((s) => s.StackName);
+
+  it("finds one run's baseline stack over every page", async () => {
+    expect(names(await findBaselineStacks(cfn, { runId: 'new', now }))).toEqual(['e2e-baseline-nick-new']);
+  });
+
+  it('finds the tagged baseline stacks older than an age, never untagged or foreign ones or ones being deleted', async () => {
+    expect(names(await findBaselineStacks(cfn, { olderThanMs: 6 * 3_600_000, now }))).toEqual(['e2e-baseline-nick-old']);
+    expect(names(await findBaselineStacks(cfn, { now }))).toEqual(['e2e-baseline-nick-old', 'e2e-baseline-nick-new']);
   });
 });
