@@ -23,6 +23,12 @@ import { targetKey } from './targets.js';
 
 /** AWS: an ALB gives up connecting to a target after 10 s and answers 504. */
 const TARGET_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * On loopback a connect completes or is refused at once (a denied connection is accepted,
+ * then held), so the connect timer only fires when the event loop itself stalls; a floor
+ * keeps a busy test machine from turning that into a 504.
+ */
+const MIN_CONNECT_TIMEOUT_MS = 1_000;
 /** Scaled timeouts below this would measure the test machine, not the target. */
 const MIN_TIMEOUT_MS = 50;
 
@@ -134,7 +140,11 @@ export class AlbDataPlane implements AlbPlane {
     let agent = this.agents.get(lb.arn);
     if (!agent) {
       const idleMs = Math.min(1000, Math.max(50, this.ctx.clock.scaled(1000)));
-      agent = new Agent({ keepAlive: true, keepAliveMsecs: idleMs, timeout: idleMs, maxSockets: 256, maxFreeSockets: 32 });
+      // Not the Agent's `timeout` option: that also runs while a new socket connects and
+      // would turn a busy event loop into a 504. Only free sockets get the short idle life;
+      // the Agent destroys a free socket whose timeout fires.
+      agent = new Agent({ keepAlive: true, keepAliveMsecs: idleMs, maxSockets: 256, maxFreeSockets: 32 });
+      agent.on('free', (socket: Socket) => socket.setTimeout(idleMs));
       this.agents.set(lb.arn, agent);
     }
     return agent;
@@ -182,7 +192,7 @@ export class AlbDataPlane implements AlbPlane {
         this.ctx.network.noteAlbSocket(lb.arn, socket);
       };
       if (!socket.connecting) return note();
-      connectTimer = setTimeout(() => fail(504), this.scaled(TARGET_CONNECT_TIMEOUT_MS));
+      connectTimer = setTimeout(() => fail(504), Math.max(MIN_CONNECT_TIMEOUT_MS, this.ctx.clock.scaled(TARGET_CONNECT_TIMEOUT_MS)));
       socket.once('connect', () => {
         clearTimeout(connectTimer);
         note();

@@ -15,7 +15,7 @@ import { loadBalancersOf, targetKey } from './targets.js';
  * Below this a scaled timeout no longer measures the target but the test machine's
  * scheduler (two parallel test files on two cores): a loopback answer can take longer.
  */
-const MIN_TIMEOUT_MS = 50;
+const MIN_TIMEOUT_MS = 100;
 
 type CheckResult =
   | { kind: 'ok' }

@@ -4,8 +4,8 @@
  * instance's security groups on every new connection, the way the simulator's task servers do.
  * (EC2 and the scenario are written elsewhere; these tests must not depend on them.)
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { request } from 'undici';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SimContext } from '../../sim/context.js';
@@ -132,7 +132,7 @@ export async function startFakeTask(ctx: SimContext, instance: Instance, healthP
     seen: [],
     close: async () => {},
   };
-  const server: Server = createServer((req, res) => {
+  const app = createHttpServer((req, res) => {
     task.seen.push(req.headers);
     if (req.url === healthPath) {
       res.writeHead(task.healthStatus, { 'content-type': 'text/plain' });
@@ -142,15 +142,22 @@ export async function startFakeTask(ctx: SimContext, instance: Instance, healthP
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`Hello from ${task.containerId}!`);
   });
-  server.on('connection', (socket) => {
+  // The check must come before the HTTP server sees the socket: its parser reads the handle
+  // directly, so pausing an already-attached socket would not hold it.
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
     const src = ctx.network.sourceOf(socket, ctx.clientIp);
-    if (!ctx.network.admits(instance.securityGroupIds, src, task.port)) holdSilently(socket);
+    if (!ctx.network.admits(instance.securityGroupIds, src, task.port)) return holdSilently(socket);
+    app.emit('connection', socket);
   });
   await new Promise<void>((resolve) => server.listen(0, instance.publicIpAddress, resolve));
   task.port = (server.address() as AddressInfo).port;
   task.close = () =>
     new Promise<void>((resolve) => {
-      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     });
   return task;
@@ -164,11 +171,8 @@ export interface AlbAnswer {
 
 /** A request to the ALB through the sim's gateway, addressed by Host; rejects when no answer comes in time. */
 export async function callAlb(sim: RunningSim, host: string, path = '/', timeoutMs = 5_000): Promise<AlbAnswer> {
-  const res = await request(`${sim.endpoint}${path}`, {
-    headers: { host },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  // An abort signal rather than undici's headersTimeout, whose coarse timers double short timeouts.
+  const res = await request(`${sim.endpoint}${path}`, { headers: { host }, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
 
@@ -178,7 +182,7 @@ export async function albTimesOut(sim: RunningSim, host: string, timeoutMs = 500
     await callAlb(sim, host, '/', timeoutMs);
     return false;
   } catch (err) {
-    return (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT';
+    return (err as Error).name === 'TimeoutError';
   }
 }
 
