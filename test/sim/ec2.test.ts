@@ -36,12 +36,13 @@ if (!hasAws) console.warn('ec2.test: `aws` is not on PATH; skipping the AWS CLI 
 
 let sim: RunningSim;
 let ec2: EC2Client;
-let net: { vpc: Vpc; subnets: Subnet[]; instances: Instance[] };
+let net: { vpc: Vpc; subnets: Subnet[]; instances: Instance[]; workshopVpc: Vpc };
 
 /**
  * The default VPC and its subnets from the scenario when it has them, else a default VPC
- * 172.31.0.0/16 with three subnets put into the world here. Instances are always added
- * here (the simulator has no RunInstances), 6 of them so that MaxResults 5 pages.
+ * 172.31.0.0/16 with three subnets put into the world here. Instances and a second,
+ * non-default VPC are always added here (the simulator has no RunInstances or CreateVpc),
+ * 6 instances so that MaxResults 5 pages.
  */
 function network(world: World, publicAddress: () => string) {
   let vpc = [...world.vpcs.values()].find((v) => v.isDefault);
@@ -81,7 +82,10 @@ function network(world: World, publicAddress: () => string) {
     world.instances.set(instance.instanceId, instance);
     instances.push(instance);
   }
-  return { vpc, subnets, instances };
+  // A non-default VPC like the workshop's, for what EC2 does differently outside the default VPC.
+  const workshopVpc: Vpc = { vpcId: ec2Id('vpc'), cidrBlock: '50.0.0.0/16', isDefault: false, tags: new Map() };
+  world.vpcs.set(workshopVpc.vpcId, workshopVpc);
+  return { vpc, subnets, instances, workshopVpc };
 }
 
 beforeAll(async () => {
@@ -638,6 +642,48 @@ describe('security group rules', () => {
     expect(unknownId.code).toBe('InvalidSecurityGroupRuleId.NotFound');
   });
 
+  it('revoking a mix of known and unknown permissions: partial in the default VPC, all-or-nothing elsewhere', async () => {
+    const unknownPermission: IpPermission = { IpProtocol: 'udp', FromPort: 53, ToPort: 53, IpRanges: [{ CidrIp: '10.0.0.0/8' }] };
+    const inDefault = await newGroup('mixed-default');
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: inDefault, IpPermissions: [allTcpFromAnywhere] }));
+    const partial = await ec2.send(
+      new RevokeSecurityGroupIngressCommand({ GroupId: inDefault, IpPermissions: [allTcpFromAnywhere, unknownPermission] }),
+    );
+    expect(partial.UnknownIpPermissions).toEqual([
+      { IpProtocol: 'udp', FromPort: 53, ToPort: 53, IpRanges: [{ CidrIp: '10.0.0.0/8' }], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] },
+    ]);
+    expect((await groupOf(inDefault)).IpPermissions).toEqual([]);
+
+    const inWorkshop = await newGroup('mixed-workshop', net.workshopVpc.vpcId);
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: inWorkshop, IpPermissions: [allTcpFromAnywhere] }));
+    const e = await failure(
+      ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: inWorkshop, IpPermissions: [allTcpFromAnywhere, unknownPermission] })),
+    );
+    expect(e.code).toBe('InvalidPermission.NotFound');
+    expect((await groupOf(inWorkshop)).IpPermissions).toHaveLength(1);
+  });
+
+  it('group names in parameters refer to the default VPC', async () => {
+    const workshopGroup = await newGroup('named-in-workshop', net.workshopVpc.vpcId);
+    const name = `named-in-workshop-${groupCounter}`;
+    expect(await failure(ec2.send(new DeleteSecurityGroupCommand({ GroupName: name })))).toEqual({
+      code: 'InvalidGroup.NotFound',
+      message: `The security group '${name}' does not exist in default VPC '${net.vpc.vpcId}'`,
+    });
+    const target = await newGroup('name-target', net.workshopVpc.vpcId);
+    const bySourceName = await failure(
+      ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: target, SourceSecurityGroupName: name })),
+    );
+    expect(bySourceName.code).toBe('InvalidGroup.NotFound');
+    const byId = await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: target,
+        IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: workshopGroup }] }],
+      }),
+    );
+    expect(byId.SecurityGroupRules![0]!.ReferencedGroupInfo!.GroupId).toBe(workshopGroup);
+  });
+
   it('authorizes and revokes egress rules', async () => {
     const groupId = await newGroup('egress');
     const [defaultEgress] = await rulesOf(groupId);
@@ -666,9 +712,13 @@ describe('security group rules', () => {
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: groupId,
         IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: cidrs }],
+        TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: [{ Key: 'purpose', Value: 'paging' }] }],
       }),
     );
     const ids = added.SecurityGroupRules!.map((r) => r.SecurityGroupRuleId!);
+    expect(added.SecurityGroupRules![0]!.Tags).toEqual([{ Key: 'purpose', Value: 'paging' }]);
+    const byTag = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:purpose', Values: ['paging'] }] }));
+    expect(byTag.SecurityGroupRules!.map((r) => r.SecurityGroupRuleId)).toEqual(ids);
     const byIds = await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: ids.slice(0, 2) }));
     expect(byIds.SecurityGroupRules!.map((r) => r.SecurityGroupRuleId)).toEqual(ids.slice(0, 2));
     const byFilter = await ec2.send(

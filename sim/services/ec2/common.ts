@@ -176,16 +176,13 @@ export function defaultVpc(world: World): Vpc | undefined {
 /** Group names in API parameters (GroupName, GroupNames) refer to the default VPC, as on AWS. */
 export function groupByNameInDefaultVpc(world: World, groupName: string): SecurityGroup {
   const vpc = defaultVpc(world);
-  if (!vpc) {
-    throw new AwsError(
-      'VPCIdNotSpecified',
-      'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.',
-    );
-  }
   for (const sg of world.securityGroups.values()) {
-    if (sg.vpcId === vpc.vpcId && sg.groupName === groupName) return sg;
+    if (vpc && sg.vpcId === vpc.vpcId && sg.groupName === groupName) return sg;
   }
-  throw new AwsError('InvalidGroup.NotFound', `The security group '${groupName}' does not exist in default VPC '${vpc.vpcId}'`);
+  throw new AwsError(
+    'InvalidGroup.NotFound',
+    `The security group '${groupName}' does not exist in default VPC '${vpc?.vpcId ?? 'none'}'`,
+  );
 }
 
 /** GroupId, else GroupName (default VPC); one of them is required. */

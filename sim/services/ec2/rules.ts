@@ -8,7 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { AwsError } from '../../errors.js';
 import { int, list, str, type QueryObject } from '../../protocol/query.js';
 import type { SecurityGroup, SgRule, World } from '../../world.js';
-import { checkGroupIdFormat, groupOrThrow, tagSet, type Params } from './common.js';
+import { checkGroupIdFormat, groupByNameInDefaultVpc, groupOrThrow, tagSet, type Params } from './common.js';
 
 /** A rule as a request states it: no id yet, no tags. */
 export type RuleSpec = Omit<SgRule, 'ruleId' | 'tags'>;
@@ -75,20 +75,13 @@ export function checkCidrIpv6(cidr: string): void {
   }
 }
 
-/** A group named in a rule: by id anywhere, by name within the rule's own VPC. */
-function referencedGroup(world: World, owner: SecurityGroup, pair: QueryObject): string {
+/** A group named in a rule: by id, or (as EC2 allows only there) by name in the default VPC. */
+function referencedGroup(world: World, pair: QueryObject): string {
   const groupId = str(pair.GroupId);
   if (groupId) return groupOrThrow(world, groupId).groupId;
   const groupName = str(pair.GroupName);
-  if (groupName) return groupByNameInVpc(world, owner.vpcId, groupName).groupId;
+  if (groupName) return groupByNameInDefaultVpc(world, groupName).groupId;
   throw new AwsError('MissingParameter', 'The request must contain the parameter groupId or groupName');
-}
-
-function groupByNameInVpc(world: World, vpcId: string, groupName: string): SecurityGroup {
-  for (const sg of world.securityGroups.values()) {
-    if (sg.vpcId === vpcId && sg.groupName === groupName) return sg;
-  }
-  throw new AwsError('InvalidGroup.NotFound', `The security group '${groupName}' does not exist in VPC '${vpcId}'`);
 }
 
 /**
@@ -115,7 +108,7 @@ export function ruleSpecsOf(params: Params, world: World, owner: SecurityGroup, 
       specs.push({ ...base, cidrIpv6, description: str(r.Description) });
     }
     for (const g of list<QueryObject>(p.Groups)) {
-      specs.push({ ...base, referencedGroupId: referencedGroup(world, owner, g), description: str(g.Description) });
+      specs.push({ ...base, referencedGroupId: referencedGroup(world, g), description: str(g.Description) });
     }
     for (const pl of list<QueryObject>(p.PrefixListIds)) {
       const prefixListId = str(pl.PrefixListId);
@@ -133,7 +126,7 @@ export function ruleSpecsOf(params: Params, world: World, owner: SecurityGroup, 
   return specs;
 }
 
-/** IpProtocol/FromPort/ToPort with CidrIp or SourceSecurityGroupName (ports default to all for a group source). */
+/** IpProtocol/FromPort/ToPort with CidrIp or SourceSecurityGroupName (a default-VPC name; all traffic when no protocol is given). */
 function legacyRuleSpecs(params: Params, world: World, owner: SecurityGroup, isEgress: boolean): RuleSpec[] {
   const cidrIpv4 = str(params.CidrIp);
   const sourceName = str(params.SourceSecurityGroupName);
@@ -152,7 +145,7 @@ function legacyRuleSpecs(params: Params, world: World, owner: SecurityGroup, isE
     checkCidrIpv4(cidrIpv4);
     return [{ ...base, cidrIpv4 }];
   }
-  return [{ ...base, referencedGroupId: groupByNameInVpc(world, owner.vpcId, sourceName!).groupId }];
+  return [{ ...base, referencedGroupId: groupByNameInDefaultVpc(world, sourceName!).groupId }];
 }
 
 export function checkRuleIdFormat(ruleId: string): void {

@@ -42,7 +42,10 @@ const createSecurityGroup: Handler = (params: Params, { world }) => {
   const requestedVpc = str(params.VpcId);
   const vpc = requestedVpc ? vpcOrThrow(world, requestedVpc) : defaultVpc(world);
   if (!vpc) {
-    throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
+    throw new AwsError(
+      'VPCIdNotSpecified',
+      'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.',
+    );
   }
   for (const sg of world.securityGroups.values()) {
     if (sg.vpcId === vpc.vpcId && sg.groupName === groupName) {
