@@ -208,6 +208,32 @@ describe('deployments', () => {
     expect(tasks.every((t) => t.taskDefinitionArn === rev2)).toBe(true);
     await removeService('rolling');
   });
+
+  it('puts a running service behind a load balancer with UpdateService (a new deployment registers the new tasks)', async () => {
+    const tg = putTargetGroup(sim.ctx, 'late-tg', { deregistrationDelayS: 10 });
+    putLoadBalancerFor(sim.ctx, tg, 'late-alb');
+    await ecs.send(new CreateServiceCommand({ cluster, serviceName: 'late_lb', taskDefinition: 'nick_app_service', desiredCount: 2 }));
+    const before = await untilRunning('late_lb', 2);
+    const updated = (
+      await ecs.send(
+        new UpdateServiceCommand({
+          cluster,
+          service: 'late_lb',
+          loadBalancers: [{ targetGroupArn: tg.arn, containerName: 'app', containerPort: 8080 }],
+        }),
+      )
+    ).service!;
+    expect(updated.loadBalancers).toEqual([{ targetGroupArn: tg.arn, containerName: 'app', containerPort: 8080 }]);
+    expect(updated.deployments!.map((d) => d.status)).toEqual(['PRIMARY', 'ACTIVE']);
+    const after = await until(async () => {
+      const s = await describeService('late_lb');
+      const tasks = await untilRunning('late_lb', 2);
+      return s.deployments!.length === 1 && tasks.every((t) => !before.some((b) => b.taskArn === t.taskArn)) ? tasks : undefined;
+    });
+    const ports = after.map((t) => t.containers![0]!.networkBindings![0]!.hostPort);
+    expect([...tg.targets.values()].map((t) => t.port).sort()).toEqual(ports.sort());
+    await removeService('late_lb');
+  });
 });
 
 describe('scale to 0 and delete (module 04 step 5)', () => {

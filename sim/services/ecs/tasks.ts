@@ -23,7 +23,7 @@ export const taskHandlers: ServiceHandlers = {
     const world = ctx.world;
     const arns = [...world.tasks.values()]
       .filter((t) => t.clusterArn === cluster.arn)
-      .filter((t) => (desiredStatus === 'PENDING' ? t.desiredStatus === 'RUNNING' && t.lastStatus !== 'RUNNING' : t.desiredStatus === desiredStatus))
+      .filter((t) => t.desiredStatus === desiredStatus)
       .filter((t) => !serviceName || t.group === `service:${serviceName.startsWith('arn:') ? shortId(serviceName) : serviceName}`)
       .filter((t) => !family || world.taskDefinitions.get(t.taskDefinitionArn)?.family === family)
       .filter((t) => !startedBy || t.startedBy === startedBy)
