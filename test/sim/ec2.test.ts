@@ -738,7 +738,7 @@ describe('security group rules', () => {
     const albSg = await newGroup('dp-alb');
     const clusterSg = await newGroup('dp-cluster');
     const outside = { kind: 'outside' as const, ip: sim.ctx.clientIp };
-    const fromAlb = { kind: 'groups' as const, groupIds: [albSg], label: 'load balancer' };
+    const fromAlb = { kind: 'groups' as const, groupIds: [albSg], label: 'load balancer', ip: '172.31.0.100' };
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: clusterSg, IpPermissions: [allTcpFromAnywhere] }));
     expect(sim.ctx.network.admits([clusterSg], outside, 32768)).toBe(true);
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: clusterSg, IpPermissions: [allTcpFromAnywhere] }));
