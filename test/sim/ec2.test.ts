@@ -597,6 +597,27 @@ describe('security group rules', () => {
     expect(await rulesOf(groupId)).toHaveLength(1); // only the default egress rule survived all that
   });
 
+  it('enforces 60 inbound rules per group', async () => {
+    const groupId = await newGroup('quota');
+    const cidrs = (from: number, count: number) => Array.from({ length: count }, (_, n) => ({ CidrIp: `10.0.${from + n}.0/24` }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: cidrs(0, 60) }],
+      }),
+    );
+    const e = await failure(
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: cidrs(60, 1) }],
+        }),
+      ),
+    );
+    expect(e.code).toBe('RulesPerSecurityGroupLimitExceeded');
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+  });
+
   it('revokes by permission (exact match) and by rule id; a missing rule is InvalidPermission.NotFound', async () => {
     const groupId = await newGroup('revoke');
     const source = await newGroup('revoke-source');

@@ -27,6 +27,17 @@ import {
   type RuleSpec,
 } from './rules.js';
 
+/** EC2's default quota: 60 inbound and 60 outbound rules per group, counted per address family. */
+const RULES_PER_GROUP = 60;
+
+function checkRuleQuota(rules: RuleSpec[], isEgress: boolean): void {
+  const directional = rules.filter((r) => r.isEgress === isEgress);
+  const ipv6 = directional.filter((r) => r.cidrIpv6 !== undefined).length;
+  if (ipv6 > RULES_PER_GROUP || directional.length - ipv6 > RULES_PER_GROUP) {
+    throw new AwsError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
+  }
+}
+
 function authorize(isEgress: boolean): Handler {
   return (params: Params, { world }) => {
     const sg = groupOfRequest(world, params);
@@ -38,6 +49,7 @@ function authorize(isEgress: boolean): Handler {
       }
       accepted.push(spec);
     }
+    checkRuleQuota([...sg.rules, ...accepted], isEgress);
     const tags = tagsFromSpecifications(params, 'security-group-rule');
     const added: SgRule[] = accepted.map((spec) => ({ ...spec, ruleId: ec2Id('sgr'), tags: new Map(tags) }));
     sg.rules.push(...added);
