@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { simCommand } from '../sim/cli.js';
+import { gradeCommand } from './grade.js';
 import { runSuite } from './run.js';
 import { sweepCommand } from './sweep.js';
 
@@ -46,6 +47,7 @@ export function program(): Command {
   const p = new Command('ecs-alb-e2e')
     .description('End-to-end verification of an ECS service behind an Application Load Balancer (ECS workshop Module 04)')
     .addCommand(runCommand())
+    .addCommand(gradeCommand())
     .addCommand(simCommand())
     .addCommand(sweepCommand());
   const exitOnError = (cmd: Command) => {
