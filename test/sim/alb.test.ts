@@ -60,9 +60,9 @@ beforeAll(async () => {
   elb = elbClient(sim);
   net = addVpc(sim.ctx);
   albSg = addSecurityGroup(sim.ctx, net.vpc.vpcId, 'alb-sg');
-  for (const port of [80, 81, 8080]) allowIngress(sim.ctx, albSg, { cidr: '0.0.0.0/0' }, port);
+  for (const port of [80, 81, 8080]) allowIngress(albSg, { cidr: '0.0.0.0/0' }, port);
   instanceSg = addSecurityGroup(sim.ctx, net.vpc.vpcId, 'instance-sg');
-  allowIngress(sim.ctx, instanceSg, { groupId: albSg.groupId }, 0, 65535);
+  allowIngress(instanceSg, { groupId: albSg.groupId }, 0, 65535);
   instances = [0, 1, 2].map((zone) => addInstance(sim.ctx, net, zone, [instanceSg.groupId]));
 });
 afterAll(async () => {
@@ -182,12 +182,12 @@ describe.concurrent('reachability', () => {
 
   it('gives no answer when its security group does not admit the client, and answers once the rule is added', async () => {
     const closedSg = addSecurityGroup(sim.ctx, net.vpc.vpcId, 'alb-closed-sg');
-    allowIngress(sim.ctx, instanceSg, { groupId: closedSg.groupId }, 0, 65535);
+    allowIngress(instanceSg, { groupId: closedSg.groupId }, 0, 65535);
     const t = await task(instances[0]!);
     const setup = await alb('alb-closed', { securityGroups: [closedSg.groupId], targets: [{ instance: t.instance, port: t.port }] });
     await waitActive(setup);
     expect(await albTimesOut(sim, setup.dns, 500)).toBe(true);
-    allowIngress(sim.ctx, closedSg, { cidr: '0.0.0.0/0' }, 80);
+    allowIngress(closedSg, { cidr: '0.0.0.0/0' }, 80);
     const answer = await callAlb(sim, setup.dns);
     expect(answer).toMatchObject({ status: 200, body: hello(t) });
   });
@@ -331,7 +331,7 @@ describe.concurrent('health checks', () => {
 
   it('times out when the instance admits the ALB only on port 80 while the task is on a dynamic port; the traffic gets 504', async () => {
     const narrowSg = addSecurityGroup(sim.ctx, net.vpc.vpcId, 'narrow-instance-sg');
-    allowIngress(sim.ctx, narrowSg, { groupId: albSg.groupId }, 80);
+    allowIngress(narrowSg, { groupId: albSg.groupId }, 80);
     const instance = addInstance(sim.ctx, net, 0, [narrowSg.groupId]);
     const t = await task(instance);
     const setup = await alb('alb-narrow', { targets: [{ instance, port: t.port }] });
@@ -351,7 +351,7 @@ describe.concurrent('health checks', () => {
     expect(answer.body).toContain('504 Gateway Time-out');
 
     // Opening the ephemeral range to the ALB fixes both.
-    allowIngress(sim.ctx, narrowSg, { groupId: albSg.groupId }, 32768, 65535);
+    allowIngress(narrowSg, { groupId: albSg.groupId }, 32768, 65535);
     await waitStates(setup.tgArn!, allAre('healthy'));
     expect(await callAlb(sim, setup.dns)).toMatchObject({ status: 200, body: hello(t) });
   });

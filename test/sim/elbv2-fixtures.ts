@@ -67,7 +67,6 @@ export function addSecurityGroup(ctx: SimContext, vpcId: string, name = `sg-${++
 
 /** An inbound TCP rule from a CIDR or from another security group; returns it for later removal. */
 export function allowIngress(
-  ctx: SimContext,
   sg: SecurityGroup,
   from: { cidr: string } | { groupId: string },
   fromPort: number,

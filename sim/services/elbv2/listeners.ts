@@ -61,9 +61,10 @@ function actionsFrom(ctx: SimContext, lb: LoadBalancer, raw: QueryValue | undefi
   if (items.length === 0) {
     throw validationError("1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null");
   }
-  const actions = items.map((p, i): ListenerAction => {
+  const actions = items.map((p): ListenerAction => {
     const type = str(p.Type);
-    const order = int(p.Order) ?? i + 1;
+    // Shown back only when the caller gave it, as AWS does.
+    const order = int(p.Order);
     checkRange('Order', order, 1, 50000);
     switch (type) {
       case 'forward':
@@ -80,10 +81,10 @@ function actionsFrom(ctx: SimContext, lb: LoadBalancer, raw: QueryValue | undefi
   });
   const terminal = actions.filter((a) => ['forward', 'fixed-response', 'redirect'].includes(a.Type));
   if (terminal.length !== 1) throw new AwsError('InvalidLoadBalancerAction', 'You must specify exactly one forward, redirect, or fixed-response action');
-  return actions.sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0));
+  return actions.map((a, i) => ({ a, i })).sort((x, y) => (x.a.Order ?? x.i + 1) - (y.a.Order ?? y.i + 1)).map((x) => x.a);
 }
 
-function forwardAction(ctx: SimContext, lb: LoadBalancer, p: Params, order: number): ListenerAction {
+function forwardAction(ctx: SimContext, lb: LoadBalancer, p: Params, order: number | undefined): ListenerAction {
   const single = str(p.TargetGroupArn);
   const config = p.ForwardConfig as Params | undefined;
   const weighted = list<Params>(config?.TargetGroups).map((t) => {
@@ -117,7 +118,7 @@ function forwardAction(ctx: SimContext, lb: LoadBalancer, p: Params, order: numb
   return { Type: 'forward', Order: order, ForwardConfig: { TargetGroups: groups } };
 }
 
-function fixedResponseAction(p: Params, order: number): ListenerAction {
+function fixedResponseAction(p: Params, order: number | undefined): ListenerAction {
   const c = (p.FixedResponseConfig ?? {}) as Params;
   const status = str(c.StatusCode);
   if (!status || !/^[245]\d\d$/.test(status)) {
@@ -132,7 +133,7 @@ function fixedResponseAction(p: Params, order: number): ListenerAction {
   return { Type: 'fixed-response', Order: order, FixedResponseConfig: { StatusCode: status, ContentType: contentType, MessageBody: body } };
 }
 
-function redirectAction(p: Params, order: number): ListenerAction {
+function redirectAction(p: Params, order: number | undefined): ListenerAction {
   const c = (p.RedirectConfig ?? {}) as Params;
   const status = str(c.StatusCode);
   if (status !== 'HTTP_301' && status !== 'HTTP_302') throw validationError(`Redirect status code '${status ?? ''}' must be HTTP_301 or HTTP_302`);
