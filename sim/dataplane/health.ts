@@ -13,9 +13,9 @@ import { loadBalancersOf, targetKey } from './targets.js';
 
 /**
  * Below this a scaled timeout no longer measures the target but the test machine's
- * scheduler (two parallel test files on two cores): a loopback answer can take longer.
+ * scheduler (parallel test files on two cores): a loopback answer can take longer.
  */
-const MIN_TIMEOUT_MS = 100;
+const MIN_TIMEOUT_MS = 200;
 
 type CheckResult =
   | { kind: 'ok' }

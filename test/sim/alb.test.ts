@@ -106,6 +106,10 @@ async function alb(
     }),
   );
   const lb = created.LoadBalancers![0]!;
+  // Generous idle timeout (3 s real): other processes may stall this machine; 504s are tested on purpose below.
+  await elb.send(
+    new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn, Attributes: [{ Key: 'idle_timeout.timeout_seconds', Value: '300' }] }),
+  );
   let tgArn: string | undefined;
   let action = opts.action;
   if (!action) {
@@ -218,8 +222,8 @@ describe('forwarding', () => {
     rrTasks = await Promise.all(instances.map((i) => task(i)));
     rr = await alb('alb-rr', {
       targets: rrTasks.map((t) => ({ instance: t.instance, port: t.port })),
-      // Calm checks (every 300 ms real) so that 300 requests cannot starve one into a timeout.
-      checks: { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 5 },
+      // Ten straight failed checks to go unhealthy: a stalled machine cannot upset the exact spread.
+      checks: { ...FAST_CHECKS, UnhealthyThresholdCount: 10 },
     });
     await waitActive(rr);
   });
@@ -302,7 +306,12 @@ describe.concurrent('health checks', () => {
     expect(initial.map((d) => d.TargetHealth!.State)).toEqual(['initial', 'initial']);
     await waitActive(setup);
 
-    const unhealthy = await waitStates(setup.tgArn!, allAre('unhealthy'));
+    // Wait for the reason too: on a loaded machine one check may time out on the way.
+    let unhealthy: TargetHealthDescription[] = [];
+    await waitFor(async () => {
+      unhealthy = await health(setup.tgArn!);
+      return unhealthy.every((d) => d.TargetHealth!.State === 'unhealthy' && d.TargetHealth!.Reason === 'Target.ResponseCodeMismatch');
+    });
     expect(unhealthy[0]!.TargetHealth).toEqual({
       State: 'unhealthy',
       Reason: 'Target.ResponseCodeMismatch',
