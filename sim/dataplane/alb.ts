@@ -30,7 +30,7 @@ const TARGET_CONNECT_TIMEOUT_MS = 10_000;
  */
 const MIN_CONNECT_TIMEOUT_MS = 1_000;
 /** Scaled timeouts below this would measure the test machine, not the target. */
-const MIN_TIMEOUT_MS = 50;
+const MIN_TIMEOUT_MS = 200;
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding'];
 
