@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     // root-level only: vitest reads the sequencer from the root config, not from a project
     sequence: { sequencer: FileOrderSequencer },
+    // failure messages carry what was seen in full (an array of problems must not read "[ …(2) ]")
+    chaiConfig: { truncateThreshold: 0 },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // The simulator's tests open real sockets on loopback; files run in parallel, each with its own sim.
@@ -24,6 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          chaiConfig: { truncateThreshold: 0 },
           include: ['specs/**/*.spec.ts'],
           globalSetup: ['helpers/global-setup.ts'],
           sequence: { concurrent: false },

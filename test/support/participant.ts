@@ -1,0 +1,195 @@
+/**
+ * A workshop participant doing Module 04 by hand through the AWS API — right, or with one
+ * mistake. The fault corpus, the read-only proof and the grading test grade what this builds.
+ * Deliberately independent of helpers/provision.ts: a second, plain way of building the
+ * same end state, so the suite is not only ever graded on its own provisioning.
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { workshopNames, type Names } from '../../helpers/config.js';
+
+export interface Mistakes {
+  /** Names of the participant's own choice (grading must find them by links). */
+  names?: Partial<Names>;
+  targetGroup?: { port?: number; interval?: number; healthyThreshold?: number; healthPath?: string };
+  /** false: the ALB group admits TCP 80 from 0.0.0.0/0 only. */
+  albIpv6?: boolean;
+  scheme?: 'internet-facing' | 'internal';
+  listenerPort?: number;
+  service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean };
+  oldService?: 'deleted' | 'scaled-to-zero' | 'running';
+  lockdown?: 'alb-group' | 'none' | 'alb-port-80' | 'own-group';
+}
+
+export interface Built {
+  names: Names;
+  targetGroupArn: string;
+  loadBalancerArn: string;
+  dnsName: string;
+  albGroupId: string;
+  instanceGroupId: string;
+  ecs: ECSClient;
+  elb: ElasticLoadBalancingV2Client;
+  ec2: EC2Client;
+}
+
+export function sdkClients(endpoint: string) {
+  const cfg = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  return { ecs: new ECSClient(cfg), elb: new ElasticLoadBalancingV2Client(cfg), ec2: new EC2Client(cfg) };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`participant: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function buildModule04(endpoint: string, nickname: string, m: Mistakes = {}): Promise<Built> {
+  const { ecs, elb, ec2 } = sdkClients(endpoint);
+  const defaults = workshopNames(nickname);
+  const names: Names = { ...defaults, ...m.names };
+  const cluster = defaults.cluster;
+
+  // What the participant looks up in the console: the instances, their VPC, subnets and group.
+  const ciArns = (await ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns ?? [];
+  const cis = (await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: ciArns }))).containerInstances ?? [];
+  const reservations = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: cis.map((c) => c.ec2InstanceId!) }))).Reservations ?? [];
+  const instances = reservations.flatMap((r) => r.Instances ?? []);
+  const vpcId = instances[0]!.VpcId!;
+  const subnets = [...new Map(instances.map((i) => [i.Placement!.AvailabilityZone!, i.SubnetId!])).values()];
+  const instanceGroupId = instances[0]!.SecurityGroups![0]!.GroupId!;
+
+  const tg = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: names.targetGroup,
+      TargetType: 'instance',
+      Protocol: 'HTTP',
+      Port: m.targetGroup?.port ?? 8080,
+      VpcId: vpcId,
+      HealthyThresholdCount: m.targetGroup?.healthyThreshold ?? 3,
+      HealthCheckIntervalSeconds: m.targetGroup?.interval ?? 6,
+      ...(m.targetGroup?.healthPath ? { HealthCheckPath: m.targetGroup.healthPath } : {}),
+    }),
+  );
+  const targetGroupArn = tg.TargetGroups![0]!.TargetGroupArn!;
+
+  const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: names.albSecurityGroup, Description: 'alb', VpcId: vpcId }));
+  const albGroupId = sg.GroupId!;
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: albGroupId,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 80,
+          ToPort: 80,
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+          ...(m.albIpv6 === false ? {} : { Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+        },
+        // a listener on another port must be reachable too, or that mistake would hide behind this one
+        ...(m.listenerPort && m.listenerPort !== 80 ? [{ IpProtocol: 'tcp', FromPort: m.listenerPort, ToPort: m.listenerPort, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] : []),
+      ],
+    }),
+  );
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({ Name: names.loadBalancer, Subnets: subnets, SecurityGroups: [albGroupId], Scheme: m.scheme ?? 'internet-facing', Type: 'application' }),
+  );
+  const loadBalancerArn = lb.LoadBalancers![0]!.LoadBalancerArn!;
+  await elb.send(
+    new CreateListenerCommand({ LoadBalancerArn: loadBalancerArn, Protocol: 'HTTP', Port: m.listenerPort ?? 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }] }),
+  );
+  await until('the ALB to be active', async () => {
+    const r = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }));
+    return r.LoadBalancers![0]!.State?.Code === 'active' ? true : undefined;
+  });
+
+  let taskDefinition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: defaults.family }))).taskDefinition!;
+  if (m.service?.staticHostPort) {
+    const reg = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: defaults.family,
+        networkMode: taskDefinition.networkMode,
+        containerDefinitions: taskDefinition.containerDefinitions!.map((c) => ({ ...c, portMappings: (c.portMappings ?? []).map((p) => ({ ...p, hostPort: 80 })) })),
+      }),
+    );
+    taskDefinition = reg.taskDefinition!;
+  }
+  const container = taskDefinition.containerDefinitions!.find((c) => c.portMappings?.some((p) => p.containerPort === 8080))!;
+  const count = m.service?.count ?? 3;
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster,
+      serviceName: names.service,
+      taskDefinition: taskDefinition.taskDefinitionArn,
+      desiredCount: count,
+      launchType: 'EC2',
+      ...(m.service?.withLoadBalancer === false ? {} : { loadBalancers: [{ targetGroupArn, containerName: container.name, containerPort: 8080 }] }),
+    }),
+  );
+  await until(`service ${names.service} to run ${count} tasks`, async () => {
+    const s = (await ecs.send(new DescribeServicesCommand({ cluster, services: [names.service] }))).services![0]!;
+    return s.runningCount === count && s.pendingCount === 0 ? true : undefined;
+  });
+  if (m.service?.withLoadBalancer !== false && !m.targetGroup?.healthPath) {
+    await until('the targets to be healthy', async () => {
+      const h = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))).TargetHealthDescriptions ?? [];
+      return h.filter((x) => x.TargetHealth?.State === 'healthy').length === count ? true : undefined;
+    });
+  }
+
+  const oldService = m.oldService ?? 'deleted';
+  if (oldService !== 'running') {
+    await ecs.send(new UpdateServiceCommand({ cluster, service: defaults.oldService, desiredCount: 0 }));
+    await until('the old service to run no task', async () => {
+      const t = await ecs.send(new ListTasksCommand({ cluster, serviceName: defaults.oldService, desiredStatus: 'RUNNING' }));
+      return (t.taskArns ?? []).length === 0 ? true : undefined;
+    });
+    if (oldService === 'deleted') await ecs.send(new DeleteServiceCommand({ cluster, service: defaults.oldService }));
+  }
+
+  const lockdown = m.lockdown ?? 'alb-group';
+  if (lockdown !== 'none') {
+    const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [instanceGroupId] }] }))).SecurityGroupRules ?? [];
+    const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId!);
+    if (ingress.length) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: instanceGroupId, SecurityGroupRuleIds: ingress }));
+    const source = lockdown === 'own-group' ? instanceGroupId : albGroupId;
+    const [from, to] = lockdown === 'alb-port-80' ? [80, 80] : [0, 65535];
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: instanceGroupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: from, ToPort: to, UserIdGroupPairs: [{ GroupId: source }] }],
+      }),
+    );
+  }
+  return { names, targetGroupArn, loadBalancerArn, dnsName: lb.LoadBalancers![0]!.DNSName!, albGroupId, instanceGroupId, ecs, elb, ec2 };
+}
