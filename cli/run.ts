@@ -74,30 +74,43 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   process.env.E2E_CALL_LOG = callLog;
   process.env.E2E_WAIT_LOG = waitLog;
 
-  const { startVitest } = await import('vitest/node');
+  const { startRunTarget } = await import('../helpers/lifecycle.js');
+  const target = await startRunTarget(config);
+  process.env.E2E_LIFECYCLE = 'cli';
+  const { createVitest } = await import('vitest/node');
   const { renderHtmlReport } = await import('../helpers/report-html.js');
   const reporter = new E2eReporter(
     { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt: new Date() },
     { reportDir, callLogFile: callLog, waitLogFile: waitLog, extra: renderHtmlReport },
   );
   const root = resolve(import.meta.dirname, '..');
-  const vitest = await startVitest('test', [], {
+  const vitest = await createVitest('test', {
     root,
-    config: join(root, 'vitest.config.ts'),
-    project: ['e2e'],
+    config: join(root, 'vitest.e2e.config.ts'),
     watch: false,
     reporters: ['default', ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
   });
+  // Ctrl-C / SIGTERM: stop the specs, then remove what the run created, then exit 130.
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write(`\n${signal}: stopping the run and removing what it created…\n`);
-    void vitest.close().finally(() => process.exit(130));
+    void vitest
+      .close()
+      .catch(() => undefined)
+      .finally(() => target.finish())
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  try {
+    await vitest.start([]);
+  } catch (err) {
+    process.stderr.write(`vitest: ${(err as Error).message}\n`);
+  }
   await vitest.close();
+  await target.finish();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   const report = reporter.report;

@@ -1,28 +1,14 @@
 /**
- * The e2e project's global setup: starts the target when it is ours to start (the embedded
- * simulator, LocalStack), shares its endpoint with the spec workers through the environment,
- * and on the way out removes what the run created (unless E2E_KEEP=1) — this runs after a
- * failing spec too, and when the CLI closes vitest on Ctrl-C.
+ * The e2e config's global setup, for running the specs with vitest directly
+ * (`npx vitest run --config vitest.e2e.config.ts`): starts the target when it is ours to
+ * start and removes what the run created on the way out. Under `ecs-alb-e2e run` the CLI
+ * owns that lifecycle (it also survives Ctrl-C there) and this does nothing — loading the
+ * SDK through vitest's module runner in the main process costs seconds.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from './config.js';
-import { teardownRun } from './teardown.js';
-import { startTarget } from './start-target.js';
-
-export default async function setup(): Promise<() => Promise<void>> {
-  const config = parseConfig(process.env);
-  process.env.E2E_RUN_ID = config.runId;
-  mkdirSync(config.reportDir, { recursive: true });
-  process.env.E2E_CALL_LOG ??= join(config.reportDir, '.calls.jsonl');
-  const started = await startTarget(config);
-  process.env.E2E_ENDPOINT = started.endpoint ?? '';
-  if (!started.endpoint) delete process.env.E2E_ENDPOINT;
-  return async () => {
-    try {
-      await teardownRun({ ...config, endpoint: started.endpoint });
-    } finally {
-      await started.stop();
-    }
-  };
+export default async function setup(): Promise<(() => Promise<void>) | void> {
+  if (process.env.E2E_LIFECYCLE === 'cli') return;
+  const { parseConfig } = await import('./config.js');
+  const { startRunTarget } = await import('./lifecycle.js');
+  const run = await startRunTarget(parseConfig(process.env));
+  return () => run.finish();
 }
