@@ -59,7 +59,7 @@ function stepCell(checks: CheckResult[], nickname: string, spec: string): string
   const failedIds = checks.filter((c) => c.status === 'failed').map((c) => c.id);
   const title = failedIds.length ? `failed: ${failedIds.join(', ')}` : `${s.passed} passed, ${s.skipped} skipped`;
   return `<td class="step ${cls}" title="${text(title)}"><a href="${encodeURIComponent(nickname)}/report.html#step-${text(spec)}">` +
-    `<span class="passed">${STATUS_MARK.passed}${s.passed}</span> <span class="failed">${STATUS_MARK.failed}${s.failed}</span> <span class="skipped">skip ${s.skipped}</span></a></td>`;
+    `<span class="passed${s.passed ? '' : ' zero'}">${STATUS_MARK.passed}${s.passed}</span> <span class="failed${s.failed ? '' : ' zero'}">${STATUS_MARK.failed}${s.failed}</span> <span class="skipped${s.skipped ? '' : ' zero'}">skip ${s.skipped}</span></a></td>`;
 }
 
 export interface SummaryMeta {
@@ -96,6 +96,7 @@ td.step { white-space: nowrap; text-align: center; } td.step a { color: inherit;
 td.step.passed { background: var(--bg-ok); } td.step.failed { background: var(--bg-bad); } td.step.skipped { background: var(--bg-skip); }
 td.step .passed { color: var(--ok); } td.step .failed { color: var(--bad); } td.step .skipped { color: var(--skip); }
 tr.not-graded td { background: #f6f8fa; } .error { color: var(--bad); font-size: 12px; }
+td.step .zero { opacity: 0.4; }
 td.score { font-variant-numeric: tabular-nums; font-weight: 600; }
 </style>
 </head>

@@ -44,7 +44,12 @@ table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { font-weight: 600; background: #f6f8fa; }
 tr.failed td { background: var(--bg-bad); } tr.skipped td { background: #fffdf0; }
-td.status { white-space: nowrap; width: 7em; } td.id { white-space: nowrap; }
+table.checks { table-layout: fixed; }
+table.checks th:nth-child(1) { width: 7.5em; } table.checks th:nth-child(2) { width: 17em; } table.checks th:nth-child(3) { width: 28%; }
+td.status { white-space: nowrap; } td.id code { word-break: break-all; }
+.to-fix { border: 1px solid var(--bad); background: var(--bg-bad); border-radius: 6px; padding: 8px 14px; margin: 12px 0; }
+.to-fix h2 { margin: 4px 0 6px; color: var(--bad); } .to-fix ol { margin: 0; padding-left: 22px; } .to-fix li { margin: 3px 0; }
+.to-fix a { color: inherit; }
 code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
 .evidence { margin: 0; padding: 0; list-style: none; color: var(--muted); word-break: break-all; }
@@ -85,7 +90,7 @@ function stepSection(spec: string, checks: CheckResult[]): string {
   const s = summarize(checks);
   const rows = checks.map(
     (c) =>
-      `<tr class="${c.status}"><td class="status"><span class="mark">${STATUS_MARK[c.status]}</span> ${c.status}</td>` +
+      `<tr class="${c.status}" id="check-${text(c.id)}"><td class="status"><span class="mark">${STATUS_MARK[c.status]}</span> ${c.status}</td>` +
       `<td class="id"><code>${text(c.id)}</code></td><td>${text(c.title)}</td><td>${detailCell(c)}</td></tr>`,
   );
   return `<section class="step" id="step-${text(spec)}">
@@ -102,8 +107,8 @@ export function distributionChart(distribution: Record<string, number> | undefin
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
   const even = total / entries.length;
   const max = Math.max(even, ...entries.map(([, n]) => n), 1);
-  const barWidth = 56;
-  const gap = 28;
+  const barWidth = 60;
+  const gap = 36;
   const left = 44;
   const top = 22;
   const plotHeight = 180;
@@ -180,6 +185,17 @@ function apiCallTable(report: Report): string {
 <table class="api-calls"><thead><tr><th>action</th><th>calls</th><th>total ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
+/** The failed checks first, one line each, linking to their row: what a participant fixes. */
+function toFix(checks: CheckResult[]): string {
+  const failed = checks.filter((c) => c.status === 'failed');
+  if (failed.length === 0) return '';
+  const items = failed.map((c) => {
+    const firstLine = (c.reason ?? 'failed without a message').replace(ANSI, '').split('\n')[0]!;
+    return `<li><a href="#check-${text(c.id)}"><code>${text(c.id)}</code></a> (${text(c.spec)}): ${text(firstLine)}</li>`;
+  });
+  return `<section class="to-fix"><h2>To fix</h2><ol>${items.join('')}</ol></section>`;
+}
+
 export function renderHtml(report: Report): string {
   const s = summarize(report.checks);
   const steps = [...groupBySpec(report.checks)].map(([spec, checks]) => stepSection(spec, checks));
@@ -203,6 +219,7 @@ export function renderHtml(report: Report): string {
 </ul>
 </header>
 <main>
+${toFix(report.checks)}
 <h2>Verdict per step</h2>
 ${steps.join('\n') || '<p class="muted">no checks ran</p>'}
 <h2>Requests per task</h2>

@@ -75,6 +75,14 @@ describe('report.html', () => {
     for (const fact of ['sim', 'verify', 'us-east-1', '2026-11-28T06:52:17.986Z', '65.7 s']) expect(html).toContain(fact);
   });
 
+  it('lists the failed checks first, each linking to its row', () => {
+    const html = renderHtml(sampleReport());
+    expect(html).toMatch(/<section class="to-fix">.*href="#check-target-group\.interval".*href="#check-lockdown\.rules-only-from-alb"/s);
+    expect(html).toContain('<tr class="failed" id="check-target-group.interval">');
+    const allPassed = sampleReport({ checks: sampleReport().checks.filter((c) => c.status === 'passed') });
+    expect(renderHtml(allPassed)).not.toContain('class="to-fix"');
+  });
+
   it('draws one bar per task with its count and the even-share line', () => {
     const html = renderHtml(sampleReport());
     const bars = [...html.matchAll(/<rect class="bar( zero)?" data-task="([0-9a-f]+)"/g)].map((m) => m[2]);
