@@ -220,6 +220,7 @@ export async function grade(options: GradeOptions, deps: GradeDeps): Promise<{ e
     }
   }
   const entries = mine.flatMap((r) => ('entry' in r && r.entry ? [r.entry] : []));
+  if (options.target === 'sim' && entries.some((e) => e.profile || e.roleArn)) deps.log('target sim: the roster\'s profile and role_arn columns are not used');
   deps.log(`grading ${entries.length} participant${entries.length === 1 ? '' : 's'}${options.shard ? ` (shard ${options.shard.text} of ${rows.length} roster rows)` : ''}, ${options.concurrency} at a time`);
   mkdirSync(options.out, { recursive: true });
   const graded = await mapWithConcurrency(entries, options.concurrency, async (entry) => {
@@ -303,8 +304,9 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
     try {
       await fetch(endpoint, { signal: AbortSignal.timeout(3_000) });
     } catch (err) {
-      const cause = ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name) || 'no answer';
-      bad(`--endpoint: nothing answers at ${endpoint} (${cause}); start the simulator (npm run sim -- --nickname a,b,c)`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).name ?? 'no answer';
+      bad(`--endpoint: nothing answers at ${endpoint} (${why}); start the simulator (npm run sim -- --nickname a,b,c)`);
     }
   } else if (raw.target === 'sim') {
     // a simulator of its own would hold only the starting state: nothing a participant built
