@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx ecs-alb-e2e` works without a build step.
+// Runs the TypeScript CLI with tsx's loader in one process (signals reach the CLI directly,
+// so Ctrl-C still removes what a run created), without a build step.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = join(dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-const r = spawnSync(process.execPath, [tsx, join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: process.cwd(),
+});
+process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1));

@@ -88,9 +88,14 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     root,
     config: join(root, 'vitest.e2e.config.ts'),
     watch: false,
+    // E2E_BAIL=1: stop at the first failing check (what was created so far is still removed)
+    ...(env.E2E_BAIL === '1' ? { bail: 1 } : {}),
     reporters: ['default', ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
   });
   // Ctrl-C / SIGTERM: stop the specs, then remove what the run created, then exit 130.
+  // vitest's own logger exits 1 ms after a signal, which would skip the teardown: ours replaces it.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -99,7 +104,8 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     void vitest
       .close()
       .catch(() => undefined)
-      .finally(() => target.finish())
+      .then(() => target.finish())
+      .catch((err: unknown) => process.stderr.write(`teardown after ${signal}: ${(err as Error).stack ?? err}\n`))
       .finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);

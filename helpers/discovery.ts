@@ -136,7 +136,7 @@ export async function servicesOf(c: Clients, cluster: string): Promise<Service[]
   const arns = pages.flatMap((p) => p.serviceArns ?? []);
   const out: Service[] = [];
   for (const part of chunks(arns, 10)) {
-    const r = await c.ecs.send(new DescribeServicesCommand({ cluster, services: part }));
+    const r = await c.ecs.send(new DescribeServicesCommand({ cluster, services: part, include: ['TAGS'] }));
     out.push(...(r.services ?? []));
   }
   return out;

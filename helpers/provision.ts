@@ -19,6 +19,7 @@ import {
   DeleteLoadBalancerCommand,
   DeleteTargetGroupCommand,
   DescribeTagsCommand,
+  ModifyTargetGroupAttributesCommand,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -232,6 +233,15 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
     }
   };
 
+  // Our own target groups need not drain for 5 minutes before their services can go.
+  const tgs = await targetGroupsAll(c);
+  const taggedTgs = await elbTagged(c, tgs.map((t) => t.TargetGroupArn!), f, now);
+  for (const arn of taggedTgs) {
+    await c.elb
+      .send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '0' }] }))
+      .catch(() => undefined);
+  }
+
   for (const cluster of f.clusters) {
     let services: Service[] = [];
     try {
@@ -239,8 +249,12 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
     } catch {
       continue;
     }
-    for (const s of services.filter((s) => s.status === 'ACTIVE' && tagMatches((s.tags ?? []) as { key: string; value?: string }[], f, now))) {
-      await attempt(`service ${s.serviceName}`, () => deleteService(c, cluster, s.serviceArn!, true));
+    const ours = services.filter((s) => s.status === 'ACTIVE' && tagMatches((s.tags ?? []) as { key: string; value?: string }[], f, now));
+    for (const s of ours) {
+      await attempt(`service ${s.serviceName}`, async () => {
+        await deleteService(c, cluster, s.serviceArn!, true);
+        await untilInactive(c, cluster, s.serviceArn!, opts.timeoutMs ?? 60_000);
+      });
     }
   }
 
@@ -254,8 +268,7 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
   for (const lb of lbs.filter((l) => taggedLbs.has(l.LoadBalancerArn!))) {
     await attempt(`load balancer ${lb.LoadBalancerName}`, () => c.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
   }
-  const tgs = await targetGroupsAll(c);
-  for (const arn of await elbTagged(c, tgs.map((t) => t.TargetGroupArn!), f, now)) {
+  for (const arn of taggedTgs) {
     const name = tgs.find((t) => t.TargetGroupArn === arn)?.TargetGroupName;
     await attempt(`target group ${name}`, () => c.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), ['ResourceInUse', 'ResourceInUseException']);
   }
@@ -267,6 +280,17 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
     await attempt(`security group ${sg.GroupName}`, () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId })), ['DependencyViolation']);
   }
   return result;
+}
+
+/** A deleted service is gone once INACTIVE (its tasks stopped); deleting what it used before that races it. */
+async function untilInactive(c: Clients, cluster: string, serviceArn: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await serviceByName(c, cluster, serviceArn);
+    if (!s || s.status === 'INACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`service ${s.serviceName} still ${s.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function revokeReferences(c: Clients, groupId: string): Promise<void> {

@@ -72,13 +72,13 @@ export function checksFromModules(modules: ReadonlyArray<TestModule>): { checks:
       const meta = test.meta().check as CheckMeta | undefined;
       const result = test.result();
       const title = test.name.replace(/^\[[^\]]+\]\s*/, '');
-      const id = meta?.checkId ?? `${spec}.${title}`;
+      const id = meta?.checkId ?? /^\[([^\]]+)\]/.exec(test.name)?.[1] ?? `${spec}.${title}`;
       const status: CheckStatus = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped';
       const reason =
         result.state === 'failed'
           ? result.errors?.map((e) => e.message).join('\n')
           : result.state === 'skipped'
-            ? (result.note ?? meta?.reason ?? 'not run')
+            ? (result.note ?? meta?.reason ?? 'not run: the run stopped before this check (E2E_BAIL=1 after a failure, or interrupted)')
             : result.state === 'pending'
               ? 'not run (the run was interrupted)'
               : undefined;

@@ -73,6 +73,12 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
 }
 
 export function step(spec: string) {
+  // Test seam for the teardown proof: a provision run that fails at this spec.
+  if (process.env.E2E_TEST_FAIL_AT === spec) {
+    it(`[${spec}.injected-failure] fails on purpose (E2E_TEST_FAIL_AT)`, () => {
+      throw new Error(`injected failure at ${spec} (E2E_TEST_FAIL_AT)`);
+    });
+  }
   return {
     spec,
     /**

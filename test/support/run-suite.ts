@@ -4,13 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Report } from '../../helpers/report.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const tsxCli = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
 
 export interface SuiteRun {
   exitCode: number | null;
@@ -47,7 +45,7 @@ function baseEnv(unset: string[]): NodeJS.ProcessEnv {
 
 export function runSuiteChild(env: Record<string, string>, opts: RunOptions = {}): Promise<SuiteRun> {
   const reportDir = env.E2E_REPORT_DIR ?? mkdtempSync(join(tmpdir(), 'e2e-run-'));
-  const child = spawn(process.execPath, [tsxCli, join(root, 'cli', 'main.ts'), 'run', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), 'run', ...(opts.args ?? [])], {
     cwd: root,
     env: { ...baseEnv(opts.unset ?? []), ...env, E2E_REPORT_DIR: reportDir },
     stdio: ['ignore', 'pipe', 'pipe'],
