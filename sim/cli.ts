@@ -43,8 +43,10 @@ export function simCommand(): Command {
         await sim.close();
         process.exit(0);
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // `on`, not `once`: tsx re-sends a signal the process has not acknowledged within 30 ms (often,
+      // on a loaded machine), and a second SIGINT with no listener left killed the simulator mid-close.
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
 
