@@ -58,13 +58,17 @@ export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: 
       async (args: unknown) => {
         const service = SERVICE_OF[context.clientName ?? ''] ?? context.clientName ?? 'unknown';
         const action = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-        if (opts.readOnly && !READ_ONLY_ACTION.test(action)) throw new ReadOnlyViolation(service, action);
         const started = performance.now();
         const record = (error?: string) => {
           const call: ApiCall = { service, action, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) };
           opts.calls.push(call);
           if (opts.callLogFile) appendFileSync(opts.callLogFile, `${JSON.stringify(call)}\n`);
         };
+        if (opts.readOnly && !READ_ONLY_ACTION.test(action)) {
+          // refused before it leaves the process, and still shown in the log: an attempted write is news
+          record('ReadOnlyViolation');
+          throw new ReadOnlyViolation(service, action);
+        }
         try {
           const out = await next(args);
           record();
