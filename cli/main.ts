@@ -62,6 +62,9 @@ export function program(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // The locked SDK supports Node 20 (engines: >=20.18.1); its notice that releases after
+  // January 2027 need Node 22 is in the README, not in every run's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     await program().parseAsync(argv, { from: 'user' });
   } catch (err) {

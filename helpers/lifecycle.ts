@@ -7,6 +7,10 @@ import { mkdirSync } from 'node:fs';
 import type { Config } from './config.js';
 import { startTarget } from './start-target.js';
 import { teardownRun } from './teardown.js';
+import { APP_IMAGE_ATTRIBUTION_PATTERN } from '../fixtures/images.js';
+import { createClients, sdkConfig } from './aws.js';
+import { ensureBaseline, type EnsuredBaseline } from './provision.js';
+import { profileFor } from './target.js';
 
 export interface RunTarget {
   endpoint?: string;
@@ -18,16 +22,43 @@ export async function startRunTarget(config: Config): Promise<RunTarget> {
   process.env.E2E_RUN_ID = config.runId;
   const started = await startTarget(config);
   if (started.endpoint) process.env.E2E_ENDPOINT = started.endpoint;
+  let baseline: EnsuredBaseline | undefined;
   let finishing: Promise<void> | undefined;
-  return {
-    endpoint: started.endpoint,
-    finish: () =>
-      (finishing ??= (async () => {
-        try {
-          await teardownRun({ ...config, endpoint: started.endpoint });
-        } finally {
-          await started.stop();
-        }
-      })()),
-  };
+  const finish = () =>
+    (finishing ??= (async () => {
+      try {
+        await teardownRun({ ...config, endpoint: started.endpoint });
+        if (!config.keep) await baseline?.remove();
+      } finally {
+        await started.stop();
+      }
+    })());
+  if (config.mode === 'provision' && config.target !== 'sim') {
+    try {
+      baseline = await provisionBaseline({ ...config, endpoint: started.endpoint });
+    } catch (err) {
+      await finish();
+      throw err;
+    }
+  }
+  return { endpoint: started.endpoint, finish };
+}
+
+/** LocalStack and AWS come without the module 01–03 state: deploy it (the app image answers `Hostname: <id>`). */
+async function provisionBaseline(config: Config): Promise<EnsuredBaseline> {
+  const profile = profileFor(config);
+  const clients = createClients(profile, 'provision', process.env.E2E_CALL_LOG);
+  try {
+    const b = await ensureBaseline(clients, sdkConfig(profile), {
+      nickname: config.nickname,
+      cluster: config.names.cluster,
+      runId: config.runId,
+      appImage: process.env.E2E_APP_IMAGE || undefined,
+      amiParameter: process.env.E2E_AMI_PARAMETER || undefined,
+    });
+    if (b.stackName) process.env.E2E_ATTRIBUTION_PATTERN ??= APP_IMAGE_ATTRIBUTION_PATTERN;
+    return b;
+  } finally {
+    clients.destroy();
+  }
 }

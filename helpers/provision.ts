@@ -23,7 +23,10 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Clients } from './aws.js';
+import { CloudFormationClient, type CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
+import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
+import { instrument, type Clients } from './aws.js';
+import { deleteBaseline, deployBaseline } from './baseline-stack.js';
 import {
   listenersOf,
   loadBalancersAll,
@@ -306,4 +309,42 @@ async function revokeReferences(c: Clients, groupId: string): Promise<void> {
     }
     NextToken = r.NextToken;
   } while (NextToken);
+}
+
+// ---- the module 01–03 baseline, on targets that do not come with one (LocalStack, AWS) ----
+
+export interface EnsuredBaseline {
+  /** Set when this run deployed the baseline stack (and so must delete it). */
+  stackName?: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Provision mode on LocalStack or AWS starts from the end of module 03: when the cluster is
+ * not there, deploy fixtures/baseline.cfn.json (tagged with the run) and delete it at the end.
+ * An existing cluster (a participant's, or a kept run's) is used as it is and left alone.
+ */
+export async function ensureBaseline(
+  c: Clients,
+  cfnConfig: CloudFormationClientConfig,
+  p: { nickname: string; cluster: string; runId: string; appImage?: string; amiParameter?: string; log?: (line: string) => void },
+): Promise<EnsuredBaseline> {
+  const found = await c.ecs.send(new DescribeClustersCommand({ clusters: [p.cluster] }));
+  if (found.clusters?.some((x) => x.status === 'ACTIVE')) return { remove: async () => {} };
+  const cfn = new CloudFormationClient(cfnConfig);
+  instrument(cfn, { readOnly: false, calls: c.calls });
+  const write = p.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  let last = '';
+  const log = (line: string) => {
+    if (line !== last) write((last = line));
+  };
+  log(`cluster ${p.cluster} not found: deploying the module 01–03 baseline (fixtures/baseline.cfn.json)`);
+  const deployed = await deployBaseline(cfn, { nickname: p.nickname, runId: p.runId, appImage: p.appImage, amiParameter: p.amiParameter }, { onProgress: log });
+  return {
+    stackName: deployed.stackName,
+    remove: async () => {
+      await deleteBaseline(cfn, { nickname: p.nickname, runId: p.runId }, { onProgress: log });
+      cfn.destroy();
+    },
+  };
 }

@@ -38,7 +38,6 @@ function baseEnv(unset: string[]): NodeJS.ProcessEnv {
     if (k.startsWith('E2E_') || k.startsWith('VITEST') || unset.includes(k)) continue;
     env[k] = v;
   }
-  env.NODE_NO_WARNINGS = '1';
   env.FORCE_COLOR = '0';
   return env;
 }
