@@ -1,6 +1,6 @@
 /** `sweep`: delete what carries the e2e:run tag (one run's, or every run's older than an age). */
 import { Command, InvalidArgumentError } from 'commander';
-import { createClients } from '../helpers/aws.js';
+import { createClients, sdkConfig } from '../helpers/aws.js';
 import { ConfigError, parseConfig } from '../helpers/config.js';
 import { sweepTagged } from '../helpers/provision.js';
 import { profileFor } from '../helpers/target.js';
@@ -47,6 +47,21 @@ export function sweepCommand(): Command {
       }
       const clients = createClients(profileFor(config), 'provision');
       const r = await sweepTagged(clients, { runId: o.runId, olderThanMs: o.olderThan, clusters: [config.names.cluster] });
+      if (config.target !== 'sim') {
+        // the module 01–03 baseline stacks that provision runs deployed there
+        const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+        const { deleteStack, findBaselineStacks } = await import('../helpers/baseline-stack.js');
+        const cfn = new CloudFormationClient(sdkConfig(profileFor(config)));
+        for (const stack of await findBaselineStacks(cfn, { runId: o.runId, olderThanMs: o.olderThan })) {
+          try {
+            await deleteStack(cfn, stack.StackName!);
+            r.deleted.push(`stack ${stack.StackName}`);
+          } catch (err) {
+            r.failed.push({ resource: `stack ${stack.StackName}`, error: (err as Error).message });
+          }
+        }
+        cfn.destroy();
+      }
       for (const d of r.deleted) console.log(`deleted ${d}`);
       for (const f of r.failed) console.error(`could not delete ${f.resource}: ${f.error}`);
       clients.destroy();
