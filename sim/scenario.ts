@@ -4,7 +4,8 @@
  * 3 AZs, the task definition's 3 revisions and the old service running 4 tasks of rev 3.
  */
 import type { SimContext } from './context.js';
-import { newDeploymentId, countTasks, wantedTasks } from './dataplane/ecs-state.js';
+import { countTasks, wantedTasks } from './dataplane/ecs-state.js';
+import { newDeployment } from './services/ecs/services.js';
 import { ec2Id, hex } from './ids.js';
 import type { ContainerDefinition, Instance, SecurityGroup, Service, Subnet, TaskDefinition, Vpc } from './world.js';
 
@@ -181,18 +182,7 @@ function addService(ctx: SimContext, clusterArn: string, clusterName: string, na
     desiredCount,
     launchType: 'EC2',
     loadBalancers: [],
-    deployments: [
-      {
-        id: newDeploymentId(),
-        status: 'PRIMARY',
-        taskDefinition: td.arn,
-        desiredCount,
-        createdAt: now,
-        updatedAt: now,
-        rolloutState: 'IN_PROGRESS',
-        rolloutStateReason: 'ECS deployment in progress.',
-      },
-    ],
+    deployments: [newDeployment(td, desiredCount, now)],
     events: [],
     createdAt: now,
     schedulingStrategy: 'REPLICA',

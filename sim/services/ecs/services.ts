@@ -156,7 +156,8 @@ function requireTaskDefinition(ctx: SimContext, param: unknown): TaskDefinition 
   return td;
 }
 
-function newDeployment(td: TaskDefinition, desiredCount: number, now: Date): Deployment {
+/** A service's first (or a new) PRIMARY deployment; the scheduler completes it. */
+export function newDeployment(td: TaskDefinition, desiredCount: number, now: Date): Deployment {
   const id = newDeploymentId();
   return {
     id,
