@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], {
+// tsx resolved from this package, not from wherever the command is run
+const tsx = import.meta.resolve('tsx');
+const r = spawnSync(process.execPath, ['--import', tsx, join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: process.cwd(),
 });
