@@ -74,11 +74,13 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   process.env.E2E_CALL_LOG = callLog;
   process.env.E2E_WAIT_LOG = waitLog;
 
-  const { startRunTarget } = await import('../helpers/lifecycle.js');
-  const target = await startRunTarget(config);
+  // The target starts while vitest loads: both take about a second.
+  const [target, { createVitest }, { renderHtmlReport }] = await Promise.all([
+    import('../helpers/lifecycle.js').then((m) => m.startRunTarget(config)),
+    import('vitest/node'),
+    import('../helpers/report-html.js'),
+  ]);
   process.env.E2E_LIFECYCLE = 'cli';
-  const { createVitest } = await import('vitest/node');
-  const { renderHtmlReport } = await import('../helpers/report-html.js');
   const reporter = new E2eReporter(
     { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt: new Date() },
     { reportDir, callLogFile: callLog, waitLogFile: waitLog, extra: renderHtmlReport },

@@ -1,9 +1,6 @@
 /** `sweep`: delete what carries the e2e:run tag (one run's, or every run's older than an age). */
 import { Command, InvalidArgumentError } from 'commander';
-import { createClients, sdkConfig } from '../helpers/aws.js';
 import { ConfigError, parseConfig } from '../helpers/config.js';
-import { sweepTagged } from '../helpers/provision.js';
-import { profileFor } from '../helpers/target.js';
 
 export function parseAge(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(v);
@@ -45,6 +42,12 @@ export function sweepCommand(): Command {
         process.stderr.write(`E2E_ENDPOINT: sweep on ${config.target} needs the running target's endpoint\n`);
         process.exit(2);
       }
+      // the SDK loads only when a sweep runs (it costs a second at every start of the CLI)
+      const [{ createClients, sdkConfig }, { sweepTagged }, { profileFor }] = await Promise.all([
+        import('../helpers/aws.js'),
+        import('../helpers/provision.js'),
+        import('../helpers/target.js'),
+      ]);
       const clients = createClients(profileFor(config), 'provision');
       const r = await sweepTagged(clients, { runId: o.runId, olderThanMs: o.olderThan, clusters: [config.names.cluster] });
       if (config.target !== 'sim') {

@@ -6,11 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from './config.js';
 import { startTarget } from './start-target.js';
-import { teardownRun } from './teardown.js';
-import { APP_IMAGE_ATTRIBUTION_PATTERN } from '../fixtures/images.js';
-import { createClients, sdkConfig } from './aws.js';
-import { ensureBaseline, type EnsuredBaseline } from './provision.js';
-import { profileFor } from './target.js';
+import type { EnsuredBaseline } from './provision.js';
 
 export interface RunTarget {
   endpoint?: string;
@@ -20,6 +16,9 @@ export interface RunTarget {
 export async function startRunTarget(config: Config): Promise<RunTarget> {
   mkdirSync(config.reportDir, { recursive: true });
   process.env.E2E_RUN_ID = config.runId;
+  // The SDK (for teardown) loads while the run goes on, not before it starts.
+  const teardown = import('./teardown.js');
+  teardown.catch(() => undefined);
   const started = await startTarget(config);
   if (started.endpoint) process.env.E2E_ENDPOINT = started.endpoint;
   let baseline: EnsuredBaseline | undefined;
@@ -27,7 +26,7 @@ export async function startRunTarget(config: Config): Promise<RunTarget> {
   const finish = () =>
     (finishing ??= (async () => {
       try {
-        await teardownRun({ ...config, endpoint: started.endpoint });
+        await (await teardown).teardownRun({ ...config, endpoint: started.endpoint });
         if (!config.keep) await baseline?.remove();
       } finally {
         await started.stop();
@@ -46,6 +45,12 @@ export async function startRunTarget(config: Config): Promise<RunTarget> {
 
 /** LocalStack and AWS come without the module 01–03 state: deploy it (the app image answers `Hostname: <id>`). */
 async function provisionBaseline(config: Config): Promise<EnsuredBaseline> {
+  const [{ APP_IMAGE_ATTRIBUTION_PATTERN }, { createClients, sdkConfig }, { ensureBaseline }, { profileFor }] = await Promise.all([
+    import('../fixtures/images.js'),
+    import('./aws.js'),
+    import('./provision.js'),
+    import('./target.js'),
+  ]);
   const profile = profileFor(config);
   const clients = createClients(profile, 'provision', process.env.E2E_CALL_LOG);
   try {
