@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'suite',
           include: ['test/suite/**/*.test.ts', 'test/faults/**/*.test.ts'],
           testTimeout: 900_000,
+          // a list of unexplained failures must read in full, not "[ …(2) ]"
+          chaiConfig: { truncateThreshold: 0 },
           hookTimeout: 300_000,
           fileParallelism: false,
         },

@@ -26,8 +26,10 @@ export interface Baseline {
   subnetIds: string[];
   instanceGroup: SecurityGroup;
   taskDefinition: TaskDefinition;
-  /** The container the load balancer routes to: the one mapping container port 8080. */
+  /** The container the load balancer routes to: the one mapping container port 8080 (name '' when none does). */
   container: { name: string; containerPort: number; hostPort: number };
+  /** Every port mapping of the latest revision, to say what was seen when 8080 is missing. */
+  portMappings: { name: string; containerPort: number; hostPort: number }[];
 }
 
 export interface AlbFacts {
@@ -96,10 +98,10 @@ export class E2e {
     if (common.length === 0) throw new find.NotFound(`Could not find a security group shared by the instances of ${names.cluster}`);
     const [instanceGroup] = await find.securityGroupsById(this.clients, [common[0]!]);
     const taskDefinition = await find.latestTaskDefinition(this.clients, names.family);
-    const mapping = (taskDefinition.containerDefinitions ?? [])
-      .flatMap((c) => (c.portMappings ?? []).map((m) => ({ name: c.name!, containerPort: m.containerPort!, hostPort: m.hostPort ?? 0 })))
-      .find((m) => m.containerPort === 8080);
-    if (!mapping) throw new find.NotFound(`Could not find container port 8080 in task definition ${taskDefinition.taskDefinitionArn}`);
+    const mappings = (taskDefinition.containerDefinitions ?? []).flatMap((c) =>
+      (c.portMappings ?? []).map((m) => ({ name: c.name!, containerPort: m.containerPort!, hostPort: m.hostPort ?? 0 })),
+    );
+    const mapping = mappings.find((m) => m.containerPort === 8080);
     return {
       cluster,
       containerInstances,
@@ -109,7 +111,8 @@ export class E2e {
       subnetIds: [...subnetByAz.values()],
       instanceGroup: instanceGroup!,
       taskDefinition,
-      container: mapping,
+      container: mapping ?? { name: '', containerPort: 8080, hostPort: -1 },
+      portMappings: mappings,
     };
   });
 
@@ -201,7 +204,9 @@ export class E2e {
     const instances = new Map(b.instances.map((i) => [i.InstanceId!, i]));
     return tasks.map((t) => {
       const container = t.containers?.find((c) => c.name === b.container.name) ?? t.containers?.[0];
-      const binding = container?.networkBindings?.find((n) => n.containerPort === b.container.containerPort);
+      // the 8080 binding; else the only one there is (a revision mapping another container port)
+      const bindings = container?.networkBindings ?? [];
+      const binding = bindings.find((n) => n.containerPort === b.container.containerPort) ?? (bindings.length === 1 ? bindings[0] : undefined);
       const instanceId = byCi.get(t.containerInstanceArn!) ?? '';
       return {
         taskArn: t.taskArn!,

@@ -7,6 +7,7 @@
  *   GET    /_sim/calls   DELETE /_sim/calls      → the API call log / clear it
  *   POST   /_sim/faults  {"taskArn","mode":"ok|error500|silent"}
  *                        {"loadBalancerArn","skipTarget":"i-…:port"}
+ *                        {"loadBalancerArn","state":"failed|active_impaired|provisioning|active"}
  *   DELETE /_sim/faults                          → every fault cleared
  *   GET    /_sim/imposed                         → {kind: scaled ms} delays imposed so far
  *   GET    /_sim/resources                       → [{type,id,name,tags}] everything that exists
@@ -39,7 +40,7 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
       world.faults.albSkips.clear();
       return send(200, { ok: true });
     case 'POST /_sim/faults': {
-      let f: { taskArn?: string; mode?: string; loadBalancerArn?: string; skipTarget?: string };
+      let f: { taskArn?: string; mode?: string; loadBalancerArn?: string; skipTarget?: string; state?: string };
       try {
         f = JSON.parse(body);
       } catch {
@@ -57,7 +58,14 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
         world.faults.albSkips.set(f.loadBalancerArn, set);
         return send(200, { ok: true });
       }
-      return send(400, { error: 'expected {taskArn, mode: ok|error500|silent} or {loadBalancerArn, skipTarget: "i-…:port"}' });
+      // a load balancer AWS failed to provision (state "failed"): no API call can ask for that
+      if (f.loadBalancerArn && ['failed', 'active_impaired', 'provisioning', 'active'].includes(f.state ?? '')) {
+        const lb = world.loadBalancers.get(f.loadBalancerArn);
+        if (!lb) return send(404, { error: `no load balancer ${f.loadBalancerArn}` });
+        lb.state = f.state as typeof lb.state;
+        return send(200, { ok: true });
+      }
+      return send(400, { error: 'expected {taskArn, mode: ok|error500|silent}, {loadBalancerArn, skipTarget: "i-…:port"} or {loadBalancerArn, state}' });
     }
     default:
       return send(404, { error: `no admin route ${req.method} ${path}` });

@@ -5,16 +5,24 @@ import { step } from '../helpers/step.js';
 const s = step('00-preflight');
 
 s.check('preflight.target-reachable', 'the target answers and says who we are', async (ctx) => {
-  const id = await ctx.callerIdentity();
-  expect(id.Account, `target ${ctx.profile.name}: caller identity account`).toMatch(/^\d{12}$/);
-  return { evidence: { target: ctx.profile.name, account: id.Account, arn: id.Arn } };
+  const where = `target ${ctx.profile.name} (${ctx.profile.endpoint ?? `AWS ${ctx.profile.region}`})`;
+  const id = await ctx.callerIdentity().catch((err: Error) => err);
+  expect(id instanceof Error ? `${id.name}: ${id.message.split('\n')[0]}` : 'answered', `${where}: STS GetCallerIdentity`).toBe('answered');
+  const { Account, Arn } = id as Exclude<typeof id, Error>;
+  expect(Account, `${where}: caller identity account`).toMatch(/^\d{12}$/);
+  return { evidence: { target: ctx.profile.name, account: Account, arn: Arn } };
 });
 
-const baseline = s.given('preflight.cluster', 'the cluster and its container instances are found', async (ctx) => {
+const baseline = s.given('preflight.cluster', 'the cluster, its container instances and their shared security group are found', async (ctx) => {
   const b = await ctx.baseline();
   return {
     value: b,
-    evidence: { cluster: b.cluster.clusterName, containerInstances: b.containerInstances.length, instances: b.instances.map((i) => i.InstanceId) },
+    evidence: {
+      cluster: b.cluster.clusterName,
+      containerInstances: b.containerInstances.length,
+      instances: b.instances.map((i) => i.InstanceId),
+      instanceSecurityGroup: `${b.instanceGroup.GroupId} (${b.instanceGroup.GroupName})`,
+    },
   };
 });
 
@@ -24,22 +32,19 @@ s.check('preflight.availability-zones', 'container instances run in at least 3 a
   return { evidence: { availabilityZones: b.availabilityZones } };
 });
 
+const container = s.given('preflight.container-name', 'the container that maps port 8080 is read from the task definition', async () => {
+  const b = await baseline.get();
+  const td = `${b.taskDefinition.family}:${b.taskDefinition.revision}`;
+  const seen = b.portMappings.map((m) => `${m.name} ${m.hostPort}→${m.containerPort}`).join(', ') || 'no port mappings';
+  expect(b.container.name, `task definition ${td}: a container mapping container port 8080; mappings seen: ${seen}`).not.toBe('');
+  return { value: b.container, evidence: { taskDefinition: td, containerName: b.container.name } };
+});
+
 s.check('preflight.dynamic-port', 'the latest task definition maps a dynamic host port to container port 8080', async () => {
   const b = await baseline.get();
-  expect(b.container.hostPort, `task definition ${b.taskDefinition.family}:${b.taskDefinition.revision}: host port for container port 8080 (0 = dynamic)`).toBe(0);
-  return { evidence: { taskDefinition: `${b.taskDefinition.family}:${b.taskDefinition.revision}`, hostPort: b.container.hostPort, containerPort: 8080 } };
-});
-
-s.check('preflight.container-name', 'the container name is read from the task definition', async () => {
-  const b = await baseline.get();
-  expect(b.container.name, `task definition ${b.taskDefinition.family}:${b.taskDefinition.revision}: container with port 8080`).toBeTruthy();
-  return { evidence: { containerName: b.container.name } };
-});
-
-s.check('preflight.instance-security-group', "the instances' shared security group is found", async () => {
-  const b = await baseline.get();
-  expect(b.instanceGroup.GroupId, `cluster ${b.cluster.clusterName}: security group shared by its instances`).toMatch(/^sg-/);
-  return { evidence: { groupId: b.instanceGroup.GroupId, groupName: b.instanceGroup.GroupName } };
+  const c = await container.get();
+  expect(c.hostPort, `task definition ${b.taskDefinition.family}:${b.taskDefinition.revision}: host port for container port 8080 (0 = dynamic)`).toBe(0);
+  return { evidence: { taskDefinition: `${b.taskDefinition.family}:${b.taskDefinition.revision}`, hostPort: c.hostPort, containerPort: 8080 } };
 });
 
 s.check(

@@ -10,18 +10,21 @@ const targetGroup = s.given('target-group.found', 'the target group exists', asy
   return { value: found.value, evidence: { name: found.value.TargetGroupName, arn: found.value.TargetGroupArn, foundBy: found.via } };
 });
 
-const expectSetting = (id: string, title: string, field: string, read: (tg: Awaited<ReturnType<typeof targetGroup.get>>) => unknown, expected: unknown) =>
+type Tg = Awaited<ReturnType<typeof targetGroup.get>>;
+
+/** One setting of the target group: `field` as the console names it, `key` as the API does. */
+const expectSetting = <K extends keyof Tg>(id: string, title: string, field: string, key: K, expected: Tg[K]) =>
   s.check(id, title, async () => {
     const tg = await targetGroup.get();
-    expect(read(tg), `target group ${tg.TargetGroupName}: ${field}`).toBe(expected);
-    return { evidence: { [field]: read(tg) } };
+    expect(tg[key], `target group ${tg.TargetGroupName}: ${field}`).toBe(expected);
+    return { evidence: { [key]: tg[key] } };
   });
 
-expectSetting('target-group.type', 'target type is instance', 'target type', (tg) => tg.TargetType, 'instance');
-expectSetting('target-group.protocol', 'protocol is HTTP', 'protocol', (tg) => tg.Protocol, 'HTTP');
-expectSetting('target-group.port', 'port is 8080', 'port', (tg) => tg.Port, 8080);
-expectSetting('target-group.healthy-threshold', 'healthy threshold is 3', 'healthy threshold', (tg) => tg.HealthyThresholdCount, 3);
-expectSetting('target-group.interval', 'health-check interval is 6 s', 'health-check interval', (tg) => tg.HealthCheckIntervalSeconds, 6);
+expectSetting('target-group.type', 'target type is instance', 'target type', 'TargetType', 'instance');
+expectSetting('target-group.protocol', 'protocol is HTTP', 'protocol', 'Protocol', 'HTTP');
+expectSetting('target-group.port', 'port is 8080', 'port', 'Port', 8080);
+expectSetting('target-group.healthy-threshold', 'healthy threshold is 3', 'healthy threshold', 'HealthyThresholdCount', 3);
+expectSetting('target-group.interval', 'health-check interval is 6 s', 'health-check interval', 'HealthCheckIntervalSeconds', 6);
 
 s.check('target-group.vpc', "it is in the cluster's VPC", async (ctx) => {
   const tg = await targetGroup.get();

@@ -3,12 +3,26 @@
  * participant would make it (a simulator switch only where the API cannot express it), and
  * what the suite must say about it in verify mode.
  */
-import type { Built, Mistakes } from '../support/participant.js';
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
+import { DeleteServiceCommand, DescribeContainerInstancesCommand, DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { sdkClients, type Built, type Mistakes } from '../support/participant.js';
 
 export interface FaultCase {
   slug: string;
   mistake: string;
-  build: Mistakes;
+  /** What the participant built (null: nothing beyond modules 01–03). */
+  build: Mistakes | null;
+  /** verify (default): grade what was built; provision: the suite builds, from a baseline the participant changed (prepare). */
+  mode?: 'verify' | 'provision';
+  /** Provision cases: what the participant did to the baseline before the run, through the API. */
+  prepare?: (p: Participant) => Promise<void>;
+  /** More API actions after building (a target registered by hand…). */
+  after?: (built: Built) => Promise<void>;
+  /** Grade this nickname instead (one without a baseline: a typo). */
+  gradeNickname?: string;
+  /** Point the suite at an endpoint that is not an AWS API. */
+  notAwsEndpoint?: boolean;
   /** Sim-only switch applied after building (what the AWS API cannot express). */
   switch?: (built: Built, admin: SimAdmin) => Promise<void>;
   /** Checks that must fail, the first being where the mistake shows. */
@@ -21,7 +35,13 @@ export interface FaultCase {
   mustPass?: string[];
 }
 
+export interface Participant {
+  nickname: string;
+  clients: ReturnType<typeof sdkClients>;
+}
+
 export interface SimAdmin {
+  setLoadBalancerState(loadBalancerArn: string, state: 'failed'): Promise<void>;
   setTaskMode(taskArn: string, mode: 'ok' | 'error500' | 'silent'): Promise<void>;
   skipTarget(loadBalancerArn: string, target: string): Promise<void>;
   serviceTasks(built: Built): Promise<{ taskArn: string; instanceId: string; hostPort: number }[]>;
@@ -131,6 +151,174 @@ export const corpus: FaultCase[] = [
     mustPass: ['distribution.all-ok', 'distribution.all-tasks', 'distribution.even'],
   },
 ];
+
+
+const ALL_AFTER_SERVICE = [
+  'service.tasks', 'service.targets-healthy', ...TRAFFIC,
+  'lockdown.rules-only-from-alb', 'lockdown.probe-addresses', 'lockdown.direct-access-blocked',
+];
+
+async function instanceGroupOf(p: Participant): Promise<string> {
+  const r = await p.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [`${p.nickname}-ecs-instances-sg`] }] }));
+  return r.SecurityGroups![0]!.GroupId!;
+}
+
+/** Mistakes that each make one more check fail (every check must be shown able to fail). */
+export const moreCases: FaultCase[] = [
+  {
+    slug: 'nothing-built',
+    mistake: 'nothing of Module 04 built yet',
+    build: null,
+    mustFail: ['target-group.found', 'load-balancer.found', 'service.found'],
+    messageContains: ['Could not find target group', '-ecs-tg'],
+    mayFail: ['old-service.scaled-to-zero'],
+  },
+  {
+    slug: 'not-aws-endpoint',
+    mistake: 'an endpoint that is not an AWS API (wrong port)',
+    build: null,
+    notAwsEndpoint: true,
+    mustFail: ['preflight.target-reachable', 'preflight.cluster'],
+    messageContains: ['GetCallerIdentity', 'expected'],
+    mayFail: ['target-group.found', 'load-balancer.found', 'service.found', 'old-service.scaled-to-zero', 'lockdown.probe-addresses'],
+  },
+  {
+    slug: 'nickname-typo',
+    mistake: 'a nickname with no cluster (typo)',
+    build: null,
+    gradeNickname: 'ghost',
+    mustFail: ['preflight.cluster'],
+    messageContains: ['Could not find cluster ghost_ecs_cluster'],
+    mayFail: ['target-group.found', 'load-balancer.found', 'service.found', 'old-service.scaled-to-zero', 'lockdown.probe-addresses'],
+  },
+  {
+    slug: 'container-port-80',
+    mistake: 'a revision whose container listens on port 80, not 8080',
+    build: { service: { containerPort: 80 } },
+    mustFail: ['preflight.container-name'],
+    messageContains: ['_app_service:4', 'container port 8080', 'app 0→80'],
+    mayFail: ['service.load-balancer'],
+  },
+  {
+    slug: 'alb-two-azs',
+    mistake: 'ALB in two availability zones only',
+    build: { albSubnets: 2 },
+    mustFail: ['load-balancer.availability-zones'],
+    messageContains: ['-ecs-alb', 'availability zones'],
+  },
+  {
+    slug: 'old-revision',
+    mistake: 'service on revision 2 (static host port 80), not the latest',
+    build: { service: { revision: 2 } },
+    mustFail: ['service.task-definition'],
+    messageContains: ['-ecs-app-alb', 'task definition', '_app_service:3'],
+  },
+  {
+    slug: 'tg-type-ip',
+    mistake: 'target group of type ip (so the service could only be made without load balancer)',
+    build: { targetGroup: { targetType: 'ip' }, service: { withLoadBalancer: false } },
+    mustFail: ['target-group.type'],
+    messageContains: ['-ecs-tg', 'target type', 'ip', 'instance'],
+    mayFail: ['service.load-balancer', ...ALL_AFTER_SERVICE],
+  },
+  {
+    slug: 'tg-https',
+    mistake: 'target group speaking HTTPS',
+    build: { targetGroup: { protocol: 'HTTPS' } },
+    mustFail: ['target-group.protocol'],
+    messageContains: ['-ecs-tg', 'protocol', 'HTTPS', 'HTTP'],
+    mayFail: ALL_AFTER_SERVICE,
+  },
+  {
+    slug: 'default-vpc',
+    mistake: 'target group and ALB in the default VPC, not the workshop VPC',
+    build: { vpc: 'default' },
+    mustFail: ['target-group.vpc'],
+    messageContains: ['-ecs-tg', 'VPC'],
+    mayFail: ['load-balancer.availability-zones', 'load-balancer.security-group', ...ALL_AFTER_SERVICE],
+  },
+  {
+    slug: 'foreign-target',
+    mistake: "an old-service task registered by hand in the new service's target group",
+    build: { oldService: 'running' },
+    after: async (built) => {
+      const cluster = built.names.cluster;
+      const oldService = cluster.replace(/_ecs_cluster$/, '_app_service');
+      const arns = (await built.ecs.send(new ListTasksCommand({ cluster, serviceName: oldService }))).taskArns ?? [];
+      const [task] = (await built.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 1) }))).tasks ?? [];
+      const ci = await built.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [task!.containerInstanceArn!] }));
+      const target = { Id: ci.containerInstances![0]!.ec2InstanceId!, Port: task!.containers![0]!.networkBindings![0]!.hostPort };
+      await built.elb.send(new RegisterTargetsCommand({ TargetGroupArn: built.targetGroupArn, Targets: [target] }));
+      for (let i = 0; i < 200; i++) {
+        const h = await built.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: built.targetGroupArn, Targets: [target] }));
+        if (h.TargetHealthDescriptions?.[0]?.TargetHealth?.State === 'healthy') return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the registered old-service task never became healthy');
+    },
+    mustFail: ['service.targets-healthy', 'distribution.attributed'],
+    messageContains: ['-ecs-tg', 'healthy targets'],
+    mayFail: ['distribution.all-tasks', 'distribution.even', 'old-service.scaled-to-zero', 'lockdown.alb-still-answers', 'lockdown.probe-addresses'],
+  },
+  {
+    slug: 'alb-failed',
+    mistake: 'an ALB that AWS failed to provision (switch)',
+    build: {},
+    switch: async (built, admin) => admin.setLoadBalancerState(built.loadBalancerArn, 'failed'),
+    mustFail: ['load-balancer.active'],
+    messageContains: ['-ecs-alb', 'active', 'failed'],
+    mayFail: TRAFFIC,
+  },
+  {
+    slug: 'external-launch-type',
+    mistake: 'service on the EXTERNAL launch type',
+    build: { service: { launchType: 'EXTERNAL' } },
+    mustFail: ['service.launch-type'],
+    messageContains: ['-ecs-app-alb', 'launch type', 'EXTERNAL', 'EC2'],
+    mayFail: ALL_AFTER_SERVICE,
+  },
+  {
+    slug: 'old-service-gone-before',
+    mistake: 'provision run on a baseline whose old service was already deleted',
+    mode: 'provision',
+    build: null,
+    prepare: async (p) => {
+      const cluster = `${p.nickname}_ecs_cluster`;
+      await p.clients.ecs.send(new UpdateServiceCommand({ cluster, service: `${p.nickname}_app_service`, desiredCount: 0 }));
+      await p.clients.ecs.send(new DeleteServiceCommand({ cluster, service: `${p.nickname}_app_service`, force: true }));
+    },
+    mustFail: ['preflight.old-service'],
+    messageContains: ['_app_service', 'status', 'ACTIVE'],
+    mayFail: ['old-service.scaled-to-zero'],
+  },
+  {
+    slug: 'instances-prelocked',
+    mistake: 'provision run on instances already closed to everyone but themselves',
+    mode: 'provision',
+    build: null,
+    prepare: async (p) => {
+      const groupId = await instanceGroupOf(p);
+      const rules = (await p.clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
+      const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId!);
+      await p.clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ingress }));
+      await p.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: groupId }] }] }));
+    },
+    mustFail: ['service.targets-healthy', 'lockdown.direct-reachable-before'],
+    messageContains: ['-ecs-tg', 'unhealthy'],
+    mayFail: [...TRAFFIC, 'old-service.no-errors-during-drain', 'lockdown.rules-only-from-alb', 'lockdown.probe-addresses'],
+  },
+];
+
+/**
+ * Checks no case makes fail, each with why (the simulator cannot express the mistake). The
+ * corpus test fails when a check is neither shown to fail nor listed here.
+ */
+export const NOT_SHOWN_TO_FAIL: Record<string, string> = {
+  'preflight.availability-zones': 'taking container instances out of the cluster (DeregisterContainerInstance, TerminateInstances) is not simulated',
+  'load-balancer.type': 'the simulator creates only application load balancers (a network load balancer is refused)',
+  'old-service.no-tasks': 'the scale-in sets every task to desired STOPPED at once; a task outliving it needs a container ignoring SIGTERM, which is not simulated',
+  'old-service.no-errors-during-drain': 'provision mode only; no participant mistake makes the ALB fail while the old service (not behind it) drains',
+};
 
 /** Verify-mode checks that are skipped by design, with the reason they give. */
 export const VERIFY_MODE_SKIPS = ['preflight.old-service', 'old-service.no-errors-during-drain', 'lockdown.direct-reachable-before'];

@@ -9,6 +9,8 @@ import {
   CreateSecurityGroupCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
@@ -37,12 +39,16 @@ import { workshopNames, type Names } from '../../helpers/config.js';
 export interface Mistakes {
   /** Names of the participant's own choice (grading must find them by links). */
   names?: Partial<Names>;
-  targetGroup?: { port?: number; interval?: number; healthyThreshold?: number; healthPath?: string };
+  targetGroup?: { port?: number; interval?: number; healthyThreshold?: number; healthPath?: string; targetType?: 'instance' | 'ip'; protocol?: 'HTTP' | 'HTTPS' };
+  /** 'default': the target group and the ALB in the account's default VPC, not the workshop's. */
+  vpc?: 'workshop' | 'default';
+  /** How many of the instances' subnets (one per AZ) the ALB gets. */
+  albSubnets?: number;
   /** false: the ALB group admits TCP 80 from 0.0.0.0/0 only. */
   albIpv6?: boolean;
   scheme?: 'internet-facing' | 'internal';
   listenerPort?: number;
-  service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean };
+  service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean; revision?: number; containerPort?: number; launchType?: 'EC2' | 'EXTERNAL' };
   oldService?: 'deleted' | 'scaled-to-zero' | 'running';
   lockdown?: 'alb-group' | 'none' | 'alb-port-80' | 'own-group';
 }
@@ -85,15 +91,22 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
   const cis = (await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: ciArns }))).containerInstances ?? [];
   const reservations = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: cis.map((c) => c.ec2InstanceId!) }))).Reservations ?? [];
   const instances = reservations.flatMap((r) => r.Instances ?? []);
-  const vpcId = instances[0]!.VpcId!;
-  const subnets = [...new Map(instances.map((i) => [i.Placement!.AvailabilityZone!, i.SubnetId!])).values()];
+  let vpcId = instances[0]!.VpcId!;
+  let subnets = [...new Map(instances.map((i) => [i.Placement!.AvailabilityZone!, i.SubnetId!])).values()];
+  if (m.vpc === 'default') {
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs![0]!;
+    vpcId = vpc.VpcId!;
+    const all = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
+    subnets = [...new Map(all.map((x) => [x.AvailabilityZone!, x.SubnetId!])).values()];
+  }
+  if (m.albSubnets) subnets = subnets.slice(0, m.albSubnets);
   const instanceGroupId = instances[0]!.SecurityGroups![0]!.GroupId!;
 
   const tg = await elb.send(
     new CreateTargetGroupCommand({
       Name: names.targetGroup,
-      TargetType: 'instance',
-      Protocol: 'HTTP',
+      TargetType: m.targetGroup?.targetType ?? 'instance',
+      Protocol: m.targetGroup?.protocol ?? 'HTTP',
       Port: m.targetGroup?.port ?? 8080,
       VpcId: vpcId,
       HealthyThresholdCount: m.targetGroup?.healthyThreshold ?? 3,
@@ -133,18 +146,23 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     return r.LoadBalancers![0]!.State?.Code === 'active' ? true : undefined;
   });
 
-  let taskDefinition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: defaults.family }))).taskDefinition!;
-  if (m.service?.staticHostPort) {
+  const revision = m.service?.revision ? `${defaults.family}:${m.service.revision}` : defaults.family;
+  let taskDefinition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: revision }))).taskDefinition!;
+  const containerPort = m.service?.containerPort ?? 8080;
+  if (m.service?.staticHostPort || containerPort !== 8080) {
     const reg = await ecs.send(
       new RegisterTaskDefinitionCommand({
         family: defaults.family,
         networkMode: taskDefinition.networkMode,
-        containerDefinitions: taskDefinition.containerDefinitions!.map((c) => ({ ...c, portMappings: (c.portMappings ?? []).map((p) => ({ ...p, hostPort: 80 })) })),
+        containerDefinitions: taskDefinition.containerDefinitions!.map((c) => ({
+          ...c,
+          portMappings: (c.portMappings ?? []).map((p) => ({ ...p, containerPort, hostPort: m.service?.staticHostPort ? 80 : p.hostPort })),
+        })),
       }),
     );
     taskDefinition = reg.taskDefinition!;
   }
-  const container = taskDefinition.containerDefinitions!.find((c) => c.portMappings?.some((p) => p.containerPort === 8080))!;
+  const container = taskDefinition.containerDefinitions!.find((c) => c.portMappings?.some((p) => p.containerPort === containerPort))!;
   const count = m.service?.count ?? 3;
   await ecs.send(
     new CreateServiceCommand({
@@ -152,15 +170,16 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
       serviceName: names.service,
       taskDefinition: taskDefinition.taskDefinitionArn,
       desiredCount: count,
-      launchType: 'EC2',
-      ...(m.service?.withLoadBalancer === false ? {} : { loadBalancers: [{ targetGroupArn, containerName: container.name, containerPort: 8080 }] }),
+      launchType: m.service?.launchType ?? 'EC2',
+      ...(m.service?.withLoadBalancer === false ? {} : { loadBalancers: [{ targetGroupArn, containerName: container.name, containerPort }] }),
     }),
   );
-  await until(`service ${names.service} to run ${count} tasks`, async () => {
+  const placeable = (m.service?.launchType ?? 'EC2') === 'EC2';
+  if (placeable) await until(`service ${names.service} to run ${count} tasks`, async () => {
     const s = (await ecs.send(new DescribeServicesCommand({ cluster, services: [names.service] }))).services![0]!;
     return s.runningCount === count && s.pendingCount === 0 ? true : undefined;
   });
-  if (m.service?.withLoadBalancer !== false && !m.targetGroup?.healthPath) {
+  if (placeable && m.service?.withLoadBalancer !== false && !m.targetGroup?.healthPath && m.vpc !== 'default' && m.targetGroup?.protocol !== 'HTTPS') {
     await until('the targets to be healthy', async () => {
       const h = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))).TargetHealthDescriptions ?? [];
       return h.filter((x) => x.TargetHealth?.State === 'healthy').length === count ? true : undefined;
