@@ -3,8 +3,8 @@
  * participant would make it (a simulator switch only where the API cannot express it), and
  * what the suite must say about it in verify mode.
  */
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
-import { DeleteServiceCommand, DescribeContainerInstancesCommand, DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { AuthorizeSecurityGroupIngressCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
+import { DeleteServiceCommand, DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand, ListContainerInstancesCommand, DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { sdkClients, type Built, type Mistakes } from '../support/participant.js';
 
@@ -200,6 +200,25 @@ export const moreCases: FaultCase[] = [
     mayFail: ['service.load-balancer'],
   },
   {
+    slug: 'instances-two-azs',
+    mistake: "the cluster's instance in the third AZ deregistered (force)",
+    build: {},
+    after: async (built) => {
+      const cluster = built.names.cluster;
+      const arns = (await built.ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns ?? [];
+      const cis = (await built.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }))).containerInstances ?? [];
+      const reservations = (await built.ec2.send(new DescribeInstancesCommand({ InstanceIds: cis.map((c) => c.ec2InstanceId!) }))).Reservations ?? [];
+      const inC = reservations.flatMap((r) => r.Instances ?? []).filter((i) => i.Placement?.AvailabilityZone?.endsWith('c'));
+      for (const i of inC) {
+        const ci = cis.find((c) => c.ec2InstanceId === i.InstanceId)!;
+        await built.ecs.send(new DeregisterContainerInstanceCommand({ cluster, containerInstance: ci.containerInstanceArn, force: true }));
+      }
+    },
+    mustFail: ['preflight.availability-zones'],
+    messageContains: ['_ecs_cluster', 'availability zones', 'us-east-1a, us-east-1b'],
+    mayFail: ['service.tasks', 'service.targets-healthy', ...TRAFFIC, 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
+  },
+  {
     slug: 'alb-two-azs',
     mistake: 'ALB in two availability zones only',
     build: { albSubnets: 2 },
@@ -315,7 +334,6 @@ export const moreCases: FaultCase[] = [
  * corpus test fails when a check is neither shown to fail nor listed here.
  */
 export const NOT_SHOWN_TO_FAIL: Record<string, string> = {
-  'preflight.availability-zones': 'taking container instances out of the cluster (DeregisterContainerInstance, TerminateInstances) is not simulated',
   'load-balancer.type': 'the simulator creates only application load balancers (a network load balancer is refused)',
   'old-service.no-tasks': 'the scale-in sets every task to desired STOPPED at once; a task outliving it needs a container ignoring SIGTERM, which is not simulated',
 };

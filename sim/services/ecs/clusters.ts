@@ -80,6 +80,26 @@ export const clusterHandlers: ServiceHandlers = {
     return { containerInstanceArns: page.items, nextToken: page.nextToken };
   },
 
+  /**
+   * Takes an instance out of the cluster. With tasks still running it needs force; their
+   * services then start replacements on the instances that remain.
+   */
+  DeregisterContainerInstance(params, ctx) {
+    const cluster = requireCluster(ctx, params.cluster);
+    const ref = optionalString(params.containerInstance, 'containerInstance');
+    if (!ref) throw new AwsError('InvalidParameterException', 'containerInstance can not be blank.');
+    const ci = [...ctx.world.containerInstances.values()].find((c) => c.clusterArn === cluster.arn && (c.arn === ref || shortId(c.arn) === ref));
+    if (!ci || ci.status === 'INACTIVE') throw new AwsError('InvalidParameterException', `Container instance ${ref} not found.`);
+    const running = [...ctx.world.tasks.values()].filter((t) => t.containerInstanceArn === ci.arn && t.lastStatus !== 'STOPPED');
+    if (running.length > 0 && params.force !== true) {
+      throw new AwsError('InvalidParameterException', 'Found running tasks on the instance.');
+    }
+    ci.status = 'INACTIVE';
+    ci.agentConnected = false;
+    for (const t of running) ctx.scheduler.stopTask(t, 'Container instance deregistration forced by user');
+    return { containerInstance: containerInstanceView(ctx, ci) };
+  },
+
   DescribeContainerInstances(params, ctx) {
     const cluster = requireCluster(ctx, params.cluster);
     const refs = stringList(params.containerInstances, 'containerInstances');
