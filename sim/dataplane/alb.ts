@@ -58,6 +58,7 @@ export class AlbDataPlane implements AlbPlane {
     const reachable =
       !this.closed &&
       lb.state === 'active' &&
+      lb.type === 'application' && // network load balancers exist in the control plane only
       lb.scheme === 'internet-facing' &&
       listener !== undefined &&
       this.ctx.network.admits(lb.securityGroupIds, { kind: 'outside', ip: this.ctx.clientIp }, port);

@@ -219,6 +219,14 @@ export const moreCases: FaultCase[] = [
     mayFail: ['service.tasks', 'service.targets-healthy', ...TRAFFIC, 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
   },
   {
+    slug: 'network-lb',
+    mistake: 'a network load balancer (TCP listener and target group) instead of an application one',
+    build: { network: true },
+    mustFail: ['target-group.protocol', 'load-balancer.type'],
+    messageContains: ['-ecs-tg', 'protocol', 'TCP', 'HTTP'],
+    mayFail: ['target-group.healthy-threshold', 'target-group.interval', 'load-balancer.listener', ...TRAFFIC],
+  },
+  {
     slug: 'alb-two-azs',
     mistake: 'ALB in two availability zones only',
     build: { albSubnets: 2 },
@@ -334,7 +342,6 @@ export const moreCases: FaultCase[] = [
  * corpus test fails when a check is neither shown to fail nor listed here.
  */
 export const NOT_SHOWN_TO_FAIL: Record<string, string> = {
-  'load-balancer.type': 'the simulator creates only application load balancers (a network load balancer is refused)',
   'old-service.no-tasks': 'the scale-in sets every task to desired STOPPED at once; a task outliving it needs a container ignoring SIGTERM, which is not simulated',
 };
 

@@ -47,6 +47,8 @@ export interface Mistakes {
   /** false: the ALB group admits TCP 80 from 0.0.0.0/0 only. */
   albIpv6?: boolean;
   scheme?: 'internet-facing' | 'internal';
+  /** A network load balancer (TCP listener and target group) instead of an application one. */
+  network?: boolean;
   listenerPort?: number;
   service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean; revision?: number; containerPort?: number; launchType?: 'EC2' | 'EXTERNAL' };
   oldService?: 'deleted' | 'scaled-to-zero' | 'running';
@@ -106,11 +108,11 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     new CreateTargetGroupCommand({
       Name: names.targetGroup,
       TargetType: m.targetGroup?.targetType ?? 'instance',
-      Protocol: m.targetGroup?.protocol ?? 'HTTP',
+      Protocol: m.network ? 'TCP' : (m.targetGroup?.protocol ?? 'HTTP'),
       Port: m.targetGroup?.port ?? 8080,
       VpcId: vpcId,
-      HealthyThresholdCount: m.targetGroup?.healthyThreshold ?? 3,
-      HealthCheckIntervalSeconds: m.targetGroup?.interval ?? 6,
+      // a TCP target group keeps its own health-check defaults (its 10 s timeout forbids a 6 s interval)
+      ...(m.network ? {} : { HealthyThresholdCount: m.targetGroup?.healthyThreshold ?? 3, HealthCheckIntervalSeconds: m.targetGroup?.interval ?? 6 }),
       ...(m.targetGroup?.healthPath ? { HealthCheckPath: m.targetGroup.healthPath } : {}),
     }),
   );
@@ -135,11 +137,11 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     }),
   );
   const lb = await elb.send(
-    new CreateLoadBalancerCommand({ Name: names.loadBalancer, Subnets: subnets, SecurityGroups: [albGroupId], Scheme: m.scheme ?? 'internet-facing', Type: 'application' }),
+    new CreateLoadBalancerCommand({ Name: names.loadBalancer, Subnets: subnets, SecurityGroups: [albGroupId], Scheme: m.scheme ?? 'internet-facing', Type: m.network ? 'network' : 'application' }),
   );
   const loadBalancerArn = lb.LoadBalancers![0]!.LoadBalancerArn!;
   await elb.send(
-    new CreateListenerCommand({ LoadBalancerArn: loadBalancerArn, Protocol: 'HTTP', Port: m.listenerPort ?? 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }] }),
+    new CreateListenerCommand({ LoadBalancerArn: loadBalancerArn, Protocol: m.network ? 'TCP' : 'HTTP', Port: m.listenerPort ?? 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }] }),
   );
   await until('the ALB to be active', async () => {
     const r = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }));

@@ -108,8 +108,9 @@ function forwardAction(ctx: SimContext, lb: LoadBalancer, p: Params, order: numb
         `The following target groups cannot be associated with more than one load balancer: ${tg.arn}`,
       );
     }
-    if (tg.protocol !== 'HTTP' && tg.protocol !== 'HTTPS' && tg.targetType !== 'lambda') {
-      throw validationError(`The target group protocol '${tg.protocol}' is not supported for listeners of Application Load Balancers`);
+    const lbTakes = lb.type === 'network' ? ['TCP', 'TLS', 'UDP', 'TCP_UDP'] : ['HTTP', 'HTTPS'];
+    if (!lbTakes.includes(tg.protocol) && tg.targetType !== 'lambda') {
+      throw validationError(`The target group protocol '${tg.protocol}' is not supported for listeners of ${lb.type === 'network' ? 'Network' : 'Application'} Load Balancers`);
     }
     if (tg.vpcId && tg.vpcId !== lb.vpcId) {
       throw validationError(`The target group '${tg.arn}' is not in the same VPC as the load balancer`);
@@ -151,9 +152,11 @@ function redirectAction(p: Params, order: number | undefined): ListenerAction {
   };
 }
 
-function checkProtocolAndPort(params: Params, protocol: string, port: number | undefined): void {
-  if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
-    throw new AwsError('UnsupportedProtocol', `Protocol '${protocol}' is not supported for load balancers of type 'application'`);
+const PROTOCOLS_BY_TYPE: Record<string, string[]> = { application: ['HTTP', 'HTTPS'], network: ['TCP', 'TLS', 'UDP', 'TCP_UDP'] };
+
+function checkProtocolAndPort(params: Params, protocol: string, port: number | undefined, lbType = 'application'): void {
+  if (!(PROTOCOLS_BY_TYPE[lbType] ?? []).includes(protocol)) {
+    throw new AwsError('UnsupportedProtocol', `Protocol '${protocol}' is not supported for load balancers of type '${lbType}'`);
   }
   if (protocol === 'HTTPS' && list(params.Certificates).length === 0) {
     throw new AwsError('CertificateNotFound', 'A certificate must be specified for HTTPS listeners');
@@ -171,7 +174,7 @@ function createListener(params: Params, ctx: SimContext) {
   const lb = loadBalancerByArn(ctx, required(params, 'LoadBalancerArn'));
   const protocol = str(params.Protocol) ?? 'HTTP';
   const port = int(params.Port);
-  checkProtocolAndPort(params, protocol, port);
+  checkProtocolAndPort(params, protocol, port, lb.type);
   const defaultActions = actionsFrom(ctx, lb, params.DefaultActions);
   const existing = [...ctx.world.listeners.values()].find((l) => l.loadBalancerArn === lb.arn && l.port === port);
   if (existing) {
@@ -215,8 +218,7 @@ function modifyListener(params: Params, ctx: SimContext) {
   const lb = loadBalancerByArn(ctx, listener.loadBalancerArn);
   const protocol = str(params.Protocol) ?? listener.protocol;
   const port = int(params.Port) ?? listener.port;
-  if (str(params.Protocol) === 'HTTPS' || str(params.Port) !== undefined) checkProtocolAndPort(params, protocol, port);
-  else if (protocol !== 'HTTP' && protocol !== 'HTTPS') checkProtocolAndPort(params, protocol, port);
+  if (str(params.Protocol) !== undefined || str(params.Port) !== undefined) checkProtocolAndPort(params, protocol, port, lb.type);
   const clash = [...ctx.world.listeners.values()].find((l) => l !== listener && l.loadBalancerArn === lb.arn && l.port === port);
   if (clash) throw new AwsError('DuplicateListener', 'A listener already exists on this port for this load balancer');
   const defaultActions = params.DefaultActions !== undefined ? actionsFrom(ctx, lb, params.DefaultActions) : listener.defaultActions;

@@ -113,7 +113,9 @@ function createLoadBalancer(params: Params, ctx: SimContext) {
   validateLoadBalancerName(name);
   const type = str(params.Type) ?? 'application';
   if (!['application', 'network', 'gateway'].includes(type)) throw validationError(`Load balancer type '${type}' is not valid`);
-  if (type !== 'application') throw validationError(`Load balancer type '${type}' is not supported by this simulator`);
+  // A network load balancer exists in the control plane only (no traffic reaches it here);
+  // gateway load balancers are not simulated.
+  if (type === 'gateway') throw validationError(`Load balancer type '${type}' is not supported by this simulator`);
   const scheme = (str(params.Scheme) ?? 'internet-facing') as LoadBalancer['scheme'];
   if (scheme !== 'internet-facing' && scheme !== 'internal') throw validationError(`Scheme '${scheme}' is not valid`);
   const ipAddressType = str(params.IpAddressType) ?? 'ipv4';
@@ -145,7 +147,7 @@ function createLoadBalancer(params: Params, ctx: SimContext) {
     dnsName: dnsNameFor(ctx, name, scheme),
     canonicalHostedZoneId: HOSTED_ZONE_BY_REGION[ctx.world.region] ?? 'Z35SXDOTRQ7X7K',
     scheme,
-    type: 'application',
+    type: type as LoadBalancer['type'],
     vpcId,
     subnetIds,
     securityGroupIds,
