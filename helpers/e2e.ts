@@ -192,6 +192,19 @@ export class E2e {
     return find.tasksOf(this.clients, this.config.names.cluster, serviceName);
   }
 
+  /**
+   * Tasks of a service that still run: desired RUNNING, and those told to stop that have not
+   * stopped yet (a task behind a load balancer drains for the deregistration delay first).
+   */
+  async tasksStillRunning(serviceName: string): Promise<Task[]> {
+    const cluster = this.config.names.cluster;
+    const [running, stopping] = await Promise.all([
+      find.tasksOf(this.clients, cluster, serviceName, 'RUNNING'),
+      find.tasksOf(this.clients, cluster, serviceName, 'STOPPED'),
+    ]);
+    return [...running, ...stopping.filter((t) => t.lastStatus !== 'STOPPED')];
+  }
+
   /** Where each RUNNING task of a service can be reached directly: instance public IP : host port. */
   async taskEndpoints(serviceName: string): Promise<TaskEndpoint[]> {
     const b = await this.baseline();

@@ -26,11 +26,11 @@ s.check('old-service.no-tasks', 'it runs no task', async (ctx) => {
   const { oldService } = ctx.config.names;
   const { value } = await ctx
     .wait(`service ${oldService} to run no task`, async () => {
-      const tasks = await ctx.tasksOf(oldService);
+      const tasks = await ctx.tasksStillRunning(oldService);
       return { done: tasks.length === 0, state: `${tasks.length} tasks (${tasks.map((t) => t.lastStatus).join(', ')})`, value: tasks };
     })
-    .catch(async () => ({ value: await ctx.tasksOf(oldService) }));
-  expect(value?.map((t) => `${t.taskArn} ${t.lastStatus}`), `service ${oldService}: tasks with desired status RUNNING`).toEqual([]);
+    .catch(async () => ({ value: await ctx.tasksStillRunning(oldService) }));
+  expect(value?.map((t) => `${t.taskArn?.split('/').pop()} ${t.lastStatus}`), `service ${oldService}: tasks not yet STOPPED`).toEqual([]);
   return { evidence: { tasks: 0 } };
 });
 

@@ -227,6 +227,14 @@ export const moreCases: FaultCase[] = [
     mayFail: ['target-group.healthy-threshold', 'target-group.interval', 'load-balancer.listener', ...TRAFFIC],
   },
   {
+    slug: 'old-still-draining',
+    mistake: 'old service also put behind the ALB, scaled to 0 and checked while its tasks still drain (30 min delay)',
+    build: { oldService: 'scaled-to-zero', oldServiceBehindAlb: { deregistrationDelay: 1800 } },
+    mustFail: ['old-service.no-tasks'],
+    messageContains: ['_app_service', 'not yet STOPPED', 'DEACTIVATING'],
+    mayFail: ['old-service.deleted'],
+  },
+  {
     slug: 'alb-two-azs',
     mistake: 'ALB in two availability zones only',
     build: { albSubnets: 2 },
@@ -342,7 +350,6 @@ export const moreCases: FaultCase[] = [
  * corpus test fails when a check is neither shown to fail nor listed here.
  */
 export const NOT_SHOWN_TO_FAIL: Record<string, string> = {
-  'old-service.no-tasks': 'the scale-in sets every task to desired STOPPED at once; a task outliving it needs a container ignoring SIGTERM, which is not simulated',
 };
 
 /** Verify-mode checks that are skipped by design, with the reason they give. */

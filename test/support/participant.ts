@@ -33,6 +33,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { workshopNames, type Names } from '../../helpers/config.js';
 
@@ -52,6 +53,8 @@ export interface Mistakes {
   listenerPort?: number;
   service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean; revision?: number; containerPort?: number; launchType?: 'EC2' | 'EXTERNAL' };
   oldService?: 'deleted' | 'scaled-to-zero' | 'running';
+  /** The old service put behind the target group too (UpdateService), with this deregistration delay (s). */
+  oldServiceBehindAlb?: { deregistrationDelay: number };
   lockdown?: 'alb-group' | 'none' | 'alb-port-80' | 'own-group';
 }
 
@@ -189,9 +192,22 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
   }
 
   const oldService = m.oldService ?? 'deleted';
+  if (m.oldServiceBehindAlb) {
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: targetGroupArn,
+        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: String(m.oldServiceBehindAlb.deregistrationDelay) }],
+      }),
+    );
+    await ecs.send(new UpdateServiceCommand({ cluster, service: defaults.oldService, loadBalancers: [{ targetGroupArn, containerName: container.name, containerPort }] }));
+    await until("the old service's tasks to be healthy targets too", async () => {
+      const h = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))).TargetHealthDescriptions ?? [];
+      return h.filter((x) => x.TargetHealth?.State === 'healthy').length === count + 4 ? true : undefined;
+    });
+  }
   if (oldService !== 'running') {
     await ecs.send(new UpdateServiceCommand({ cluster, service: defaults.oldService, desiredCount: 0 }));
-    await until('the old service to run no task', async () => {
+    if (!m.oldServiceBehindAlb) await until('the old service to run no task', async () => {
       const t = await ecs.send(new ListTasksCommand({ cluster, serviceName: defaults.oldService, desiredStatus: 'RUNNING' }));
       return (t.taskArns ?? []).length === 0 ? true : undefined;
     });
