@@ -37,9 +37,6 @@ export interface WaitOptions {
   now?: () => number;
 }
 
-/** Every wait of the run, in order, for the report's timeline. */
-export const waitLog: WaitRecord[] = [];
-
 export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions): Promise<{ value: T | undefined; record: WaitRecord }> {
   const now = opts.now ?? (() => performance.now());
   const progress = opts.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -51,8 +48,7 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
   let value: T | undefined;
   const finish = (ok: boolean): WaitRecord => {
     const record = { what, ms: Math.round(now() - started), polls, lastState, ok };
-    waitLog.push(record);
-    // the report (built in the main process) reads the workers' waits from this file
+    // the report's timeline (built in the main process) reads the workers' waits from this file
     if (process.env.E2E_WAIT_LOG) appendFileSync(process.env.E2E_WAIT_LOG, `${JSON.stringify(record)}\n`);
     return record;
   };
