@@ -54,6 +54,7 @@ export interface RunOutcome {
 }
 
 export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<RunOutcome> {
+  const startedAt = new Date(); // the report's duration covers target start-up too
   let config: Config;
   try {
     config = await preflight(env);
@@ -82,7 +83,7 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   ]);
   process.env.E2E_LIFECYCLE = 'cli';
   const reporter = new E2eReporter(
-    { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt: new Date() },
+    { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
     { reportDir, callLogFile: callLog, waitLogFile: waitLog, extra: renderHtmlReport },
   );
   const root = resolve(import.meta.dirname, '..');
