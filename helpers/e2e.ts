@@ -167,6 +167,13 @@ export class E2e {
     return { loadBalancer: found.value, via: found.via, listeners };
   });
 
+  /** Module 04 step 4 (provision mode): the instances admit only the ALB's group. Once per run. */
+  readonly lockDown = memo(async (): Promise<void> => {
+    if (!this.provisioning) return;
+    const [b, { loadBalancer }] = await Promise.all([this.baseline(), this.alb()]);
+    await provision.lockDownInstances(this.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
+  });
+
   /** Re-reads the ALB (its state changes while provisioning). */
   async loadBalancerNow(): Promise<LoadBalancer> {
     const { loadBalancer } = await this.alb();

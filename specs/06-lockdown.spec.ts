@@ -1,7 +1,7 @@
 // Module 04, step 4: the instances admit only the ALB (All TCP from its security group). The ALB
 // still works; a task's direct address (instance public IP : host port) no longer answers.
 import { expect } from 'vitest';
-import { need, provision } from '../helpers/e2e.js';
+import { need } from '../helpers/e2e.js';
 import { sampleAcrossTasks } from '../helpers/distribution.js';
 import { describeRule, fromRulesApi, rulesAllowOnlyFrom } from '../helpers/sg-rules.js';
 import { step } from '../helpers/step.js';
@@ -17,9 +17,6 @@ const answeredBefore = s.given(
     const tasks = await ctx.taskEndpoints(svc.value.serviceName!);
     const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, ctx.profile.timing.directProbeTimeoutMs)));
     probes.forEach((p, i) => expect(p.outcome, `task ${tasks[i]!.taskId} at ${tasks[i]!.publicIp}:${tasks[i]!.hostPort} before the lockdown: ${p.detail}`).toBe('answered'));
-    const { loadBalancer } = await need('load-balancer.found', ctx.alb());
-    const b = await need('preflight.cluster', ctx.baseline());
-    await provision.lockDownInstances(ctx.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
     return { value: tasks, evidence: { probes: probes.map((p) => p.detail) } };
   },
   {
@@ -29,9 +26,10 @@ const answeredBefore = s.given(
 );
 
 s.check('lockdown.rules-only-from-alb', "the instances' group admits only TCP 0â€“65535 from the ALB's group", async (ctx) => {
-  if (ctx.provisioning) await answeredBefore.get().catch(() => undefined);
   const { loadBalancer } = await need('load-balancer.found', ctx.alb());
   const b = await need('preflight.cluster', ctx.baseline());
+  // provision mode performs the step here, after the before-probe (which a target may skip)
+  await ctx.lockDown();
   const rules = fromRulesApi(await ctx.instanceGroupRules());
   const albGroup = loadBalancer.SecurityGroups?.[0] ?? '(none)';
   const verdict = rulesAllowOnlyFrom(rules, albGroup);
@@ -40,7 +38,7 @@ s.check('lockdown.rules-only-from-alb', "the instances' group admits only TCP 0â
 });
 
 s.check('lockdown.alb-still-answers', 'the ALB still answers, from all 3 tasks', async (ctx) => {
-  if (ctx.provisioning) await answeredBefore.get().catch(() => undefined);
+  await ctx.lockDown();
   const svc = await need('service.found', ctx.newService());
   const { loadBalancer } = await need('load-balancer.found', ctx.alb());
   const r = await sampleAcrossTasks(ctx, loadBalancer, svc.value.serviceName!, 60);
