@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimClock } from './clock.js';
 import type { Network } from './dataplane/network.js';
+import type { Persona, RealismSwitches } from './realism.js';
 import type { LoadBalancer, Service, Task, World } from './world.js';
 
 export interface Scheduler {
@@ -29,6 +30,10 @@ export interface SimContext {
   alb: AlbPlane;
   /** The outside world's address, as seen by security groups (a TEST-NET-3 address by default). */
   clientIp: string;
+  /** Which cloud is played: AWS, or LocalStack as its documentation describes it. */
+  persona: Persona;
+  /** Which AWS-at-its-hardest behaviours are on. */
+  realism: RealismSwitches;
 }
 
 export type Handler = (params: any, ctx: SimContext) => unknown | Promise<unknown>;

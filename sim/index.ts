@@ -14,6 +14,7 @@ import { ec2Handlers } from './services/ec2.js';
 import { ecsHandlers } from './services/ecs.js';
 import { elbv2Handlers } from './services/elbv2.js';
 import { stsHandlers } from './services/sts.js';
+import { realismSwitches, type Persona, type Realism, type RealismSwitches } from './realism.js';
 import { World } from './world.js';
 
 export type Scenario = 'baseline' | 'empty';
@@ -30,6 +31,14 @@ export interface SimOptions {
   region?: string;
   /** The outside world's address as security groups see it (default 203.0.113.10, TEST-NET-3). */
   clientIp?: string;
+  /** Which cloud the simulator plays (default aws). */
+  persona?: Persona;
+  /** 'aws' turns every AWS-at-its-hardest behaviour on (default off). */
+  realism?: Realism;
+  /** Each realism behaviour on or off by itself (wins over `realism`). */
+  behaviours?: Partial<RealismSwitches>;
+  /** Seed of the simulator's random choices (jitter, consistency windows), for reproducible runs. */
+  seed?: number;
 }
 
 export interface RunningSim {
@@ -46,7 +55,14 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const clock = new SimClock(options.timeScale ?? DEFAULT_TIME_SCALE);
   const world = new World(region, clock);
   const network = new Network(world, await Network.probeDistinctAddresses());
-  const ctx = { world, clock, network, clientIp: options.clientIp ?? '203.0.113.10' } as SimContext;
+  const ctx = {
+    world,
+    clock,
+    network,
+    clientIp: options.clientIp ?? '203.0.113.10',
+    persona: options.persona ?? 'aws',
+    realism: realismSwitches(options.realism, options.behaviours),
+  } as SimContext;
   const scheduler = new EcsScheduler(ctx);
   const alb = new AlbDataPlane(ctx);
   ctx.scheduler = scheduler;
