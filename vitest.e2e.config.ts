@@ -4,12 +4,12 @@
  * up the test projects it does not run — seconds per run, and grading runs many.
  */
 import { defineConfig } from 'vitest/config';
-import { FileOrderSequencer } from './helpers/file-order.js';
+import { FileOrderSequencer } from './helpers/run/file-order.js';
 
 export default defineConfig({
   test: {
     include: ['specs/**/*.spec.ts'],
-    globalSetup: ['helpers/global-setup.ts'],
+    globalSetup: ['helpers/run/global-setup.ts'],
     sequence: { sequencer: FileOrderSequencer, concurrent: false },
     fileParallelism: false,
     maxWorkers: 1,

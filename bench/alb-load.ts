@@ -6,7 +6,7 @@
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { Agent, request } from 'undici';
-import { attribute, matchRuntimeId } from '../helpers/traffic.js';
+import { attribute, matchRuntimeId } from '../helpers/traffic/http.js';
 import { buildModule04 } from '../test/support/participant.js';
 import { latencyQuantiles, round } from './stats.js';
 import { startSimChild } from './sim-start.js';

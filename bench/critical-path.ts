@@ -59,13 +59,13 @@ const PATH: TermSource[] = [
   // ALB; one success takes a target from `initial` to `healthy`. A target registered at a random
   // phase waits up to one interval — counted in full, an upper bound. The interval is the one
   // the suite gives the target group (helpers/provision.ts:61, the workshop's 6 s).
-  { phase: 'specs', what: '03: first health check of the new targets (≤ 1 interval)', file: 'helpers/provision.ts', pattern: /HealthCheckIntervalSeconds: (\d+),/, unit: 's' },
+  { phase: 'specs', what: '03: first health check of the new targets (≤ 1 interval)', file: 'helpers/cloud/provision.ts', pattern: /HealthCheckIntervalSeconds: (\d+),/, unit: 's' },
   // 05-old-service: the old tasks have no target to drain, so a stop is STOPPING_MS
   // (scheduler.ts:29, imposed at scheduler.ts:101); DeleteService turns INACTIVE once they are STOPPED.
   { phase: 'specs', what: '05: old service tasks RUNNING → STOPPED', ...TASK_STOPPING },
   // Teardown: the sweep first sets the run's target group deregistration delay to 0
   // (helpers/provision.ts:244; targets.ts:61 imposes it) …
-  { phase: 'teardown', what: 'teardown: deregistration delay of the new tasks', file: 'helpers/provision.ts', pattern: /'deregistration_delay\.timeout_seconds', Value: '(\d+)'/, unit: 's' },
+  { phase: 'teardown', what: 'teardown: deregistration delay of the new tasks', file: 'helpers/cloud/provision.ts', pattern: /'deregistration_delay\.timeout_seconds', Value: '(\d+)'/, unit: 's' },
   // … then each drained task stops after STOPPING_MS (scheduler.ts:258); the sweep waits for INACTIVE.
   { phase: 'teardown', what: 'teardown: new service tasks STOPPING → STOPPED', ...TASK_STOPPING },
 ];
@@ -74,7 +74,7 @@ const PATH: TermSource[] = [
 const SUITE_WAITS: TermSource[] = [
   // 06-lockdown: "no answer within the timeout" can only be seen by waiting the timeout out
   // (helpers/target.ts:66, the sim profile's directProbeTimeoutMs; the 3 probes run at once).
-  { phase: 'specs', what: '06: direct probes wait out their timeout', file: 'helpers/target.ts', pattern: /directProbeTimeoutMs: ([\d_]+),/, unit: 'ms' },
+  { phase: 'specs', what: '06: direct probes wait out their timeout', file: 'helpers/targets/profile.ts', pattern: /directProbeTimeoutMs: ([\d_]+),/, unit: 'ms' },
 ];
 
 function resolveTerms(root: string, sources: TermSource[], clock: SimClock | undefined): Term[] {

@@ -9,10 +9,10 @@
  * poll cycle, as it does for a spec's wait.
  */
 import { CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createClients } from '../helpers/aws.js';
-import { parseConfig } from '../helpers/config.js';
-import { profileFor } from '../helpers/target.js';
-import { waitFor } from '../helpers/waits.js';
+import { createClients } from '../helpers/cloud/clients.js';
+import { parseConfig } from '../helpers/core/config.js';
+import { profileFor } from '../helpers/targets/profile.js';
+import { waitFor } from '../helpers/core/waits.js';
 import { startSim } from '../sim/index.js';
 import type { LoadBalancer } from '../sim/world.js';
 import { round } from './stats.js';

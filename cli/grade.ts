@@ -10,10 +10,10 @@ import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readFi
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { score, writeSummaries, type ParticipantOutcome } from '../helpers/grade-summary.js';
-import type { Report } from '../helpers/report.js';
-import { summarize } from '../helpers/report.js';
-import { mapWithConcurrency, parseRoster, parseShard, RosterFormatError, shard, ShardError, type RosterEntry, type RosterError, type ShardSpec } from '../helpers/roster.js';
+import { score, writeSummaries, type ParticipantOutcome } from '../helpers/grade/summary.js';
+import type { Report } from '../helpers/report/report.js';
+import { summarize } from '../helpers/report/report.js';
+import { mapWithConcurrency, parseRoster, parseShard, RosterFormatError, shard, ShardError, type RosterEntry, type RosterError, type ShardSpec } from '../helpers/grade/roster.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'junit.xml'];

@@ -4,9 +4,9 @@
  */
 import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, parseConfig, type Config } from '../helpers/config.js';
-import { localstackPreflight } from '../helpers/localstack.js';
-import { E2eReporter, summarize, type Report } from '../helpers/report.js';
+import { ConfigError, parseConfig, type Config } from '../helpers/core/config.js';
+import { localstackPreflight } from '../helpers/targets/localstack.js';
+import { E2eReporter, summarize, type Report } from '../helpers/report/report.js';
 
 export class BadInput extends Error {}
 
@@ -77,9 +77,9 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
 
   // The target starts while vitest loads: both take about a second.
   const [target, { createVitest }, { renderHtmlReport }] = await Promise.all([
-    import('../helpers/lifecycle.js').then((m) => m.startRunTarget(config)),
+    import('../helpers/run/lifecycle.js').then((m) => m.startRunTarget(config)),
     import('vitest/node'),
-    import('../helpers/report-html.js'),
+    import('../helpers/report/html.js'),
   ]);
   process.env.E2E_LIFECYCLE = 'cli';
   const reporter = new E2eReporter(

@@ -1,6 +1,6 @@
 /** `sweep`: delete what carries the e2e:run tag (one run's, or every run's older than an age). */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, parseConfig } from '../helpers/config.js';
+import { ConfigError, parseConfig } from '../helpers/core/config.js';
 
 export function parseAge(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(v);
@@ -44,16 +44,16 @@ export function sweepCommand(): Command {
       }
       // the SDK loads only when a sweep runs (it costs a second at every start of the CLI)
       const [{ createClients, sdkConfig }, { sweepTagged }, { profileFor }] = await Promise.all([
-        import('../helpers/aws.js'),
-        import('../helpers/provision.js'),
-        import('../helpers/target.js'),
+        import('../helpers/cloud/clients.js'),
+        import('../helpers/cloud/provision.js'),
+        import('../helpers/targets/profile.js'),
       ]);
       const clients = createClients(profileFor(config), 'provision');
       const r = await sweepTagged(clients, { runId: o.runId, olderThanMs: o.olderThan, clusters: [config.names.cluster] });
       if (config.target !== 'sim') {
         // the module 01–03 baseline stacks that provision runs deployed there
         const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-        const { deleteStack, findBaselineStacks } = await import('../helpers/baseline-stack.js');
+        const { deleteStack, findBaselineStacks } = await import('../helpers/cloud/baseline-stack.js');
         const cfn = new CloudFormationClient(sdkConfig(profileFor(config)));
         for (const stack of await findBaselineStacks(cfn, { runId: o.runId, olderThanMs: o.olderThan })) {
           try {

@@ -1,6 +1,6 @@
 // Before Module 04: the target answers and the end state of modules 01–03 is there.
 import { expect } from 'vitest';
-import { step } from '../helpers/step.js';
+import { step } from '../helpers/suite/step.js';
 
 const s = step('00-preflight');
 

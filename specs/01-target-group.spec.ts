@@ -1,7 +1,7 @@
 // Module 04, step 1a: an empty target group of type instance, HTTP 8080, healthy threshold 3, interval 6.
 import { expect } from 'vitest';
-import { need } from '../helpers/e2e.js';
-import { step } from '../helpers/step.js';
+import { need } from '../helpers/suite/context.js';
+import { step } from '../helpers/suite/step.js';
 
 const s = step('01-target-group');
 

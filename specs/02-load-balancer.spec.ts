@@ -1,10 +1,10 @@
 // Module 04, step 1b: an internet-facing ALB over all three AZs, its own security group open on
 // TCP 80 to 0.0.0.0/0 and ::/0, and a listener 80/HTTP forwarding to the target group.
 import { expect } from 'vitest';
-import { need } from '../helpers/e2e.js';
-import { forwardedTargetGroups } from '../helpers/discovery.js';
-import { admitsFromAnywhere, describeRule, fromRulesApi } from '../helpers/sg-rules.js';
-import { step } from '../helpers/step.js';
+import { need } from '../helpers/suite/context.js';
+import { forwardedTargetGroups } from '../helpers/cloud/discovery.js';
+import { admitsFromAnywhere, describeRule, fromRulesApi } from '../helpers/cloud/sg-rules.js';
+import { step } from '../helpers/suite/step.js';
 
 const s = step('02-load-balancer');
 

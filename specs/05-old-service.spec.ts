@@ -1,9 +1,9 @@
 // Module 04, step 3: the old service is scaled to 0, runs no task, and is deleted — and users
 // of the ALB see no error while that happens.
 import { expect } from 'vitest';
-import { need, provision } from '../helpers/e2e.js';
-import { backgroundProbe } from '../helpers/distribution.js';
-import { step } from '../helpers/step.js';
+import { need, provision } from '../helpers/suite/context.js';
+import { backgroundProbe } from '../helpers/traffic/distribution.js';
+import { step } from '../helpers/suite/step.js';
 
 const s = step('05-old-service');
 let probe: ReturnType<typeof backgroundProbe> | undefined;

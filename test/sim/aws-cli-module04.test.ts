@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workshopNames, type Names } from '../../helpers/config.js';
+import { workshopNames, type Names } from '../../helpers/core/config.js';
 import { notPassing, runSuiteChild, type SuiteRun } from '../support/run-suite.js';
 
 const hasAws = spawnSync('aws', ['--version']).status === 0;

@@ -3,10 +3,10 @@
  * missing; an existing cluster (a participant's) is used as it is and never removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClients, sdkConfig } from '../../helpers/aws.js';
-import { parseConfig } from '../../helpers/config.js';
-import { ensureBaseline } from '../../helpers/provision.js';
-import { profileFor } from '../../helpers/target.js';
+import { createClients, sdkConfig } from '../../helpers/cloud/clients.js';
+import { parseConfig } from '../../helpers/core/config.js';
+import { ensureBaseline } from '../../helpers/cloud/provision.js';
+import { profileFor } from '../../helpers/targets/profile.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 
 let sim: RunningSim;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../helpers/report.js';
-import { splitCsvLine } from '../../helpers/roster.js';
+import type { Report } from '../../helpers/report/report.js';
+import { splitCsvLine } from '../../helpers/grade/roster.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 import { notPassing, runSuiteChild } from '../support/run-suite.js';
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSummaries } from '../../helpers/grade-summary.js';
-import { renderHtmlReport } from '../../helpers/report-html.js';
-import type { CheckResult, Report } from '../../helpers/report.js';
+import { writeSummaries } from '../../helpers/grade/summary.js';
+import { renderHtmlReport } from '../../helpers/report/html.js';
+import type { CheckResult, Report } from '../../helpers/report/report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

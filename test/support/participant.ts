@@ -35,7 +35,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { workshopNames, type Names } from '../../helpers/config.js';
+import { workshopNames, type Names } from '../../helpers/core/config.js';
 
 export interface Mistakes {
   /** Names of the participant's own choice (grading must find them by links). */

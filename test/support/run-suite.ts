@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Report } from '../../helpers/report.js';
+import type { Report } from '../../helpers/report/report.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 

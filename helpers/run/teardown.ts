@@ -1,0 +1,23 @@
+/** After a provision run: delete what carries this run's tag, unless E2E_KEEP=1. */
+import { createClients } from '../cloud/clients.js';
+import type { Config } from '../core/config.js';
+import { sweepTagged, type SweepResult } from '../cloud/provision.js';
+import { profileFor } from '../targets/profile.js';
+
+export async function teardownRun(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SweepResult | undefined> {
+  if (config.mode !== 'provision') return undefined;
+  if (config.keep) {
+    log(`E2E_KEEP=1: leaving what run ${config.runId} created (npm run sweep -- --run-id ${config.runId} removes it)`);
+    return undefined;
+  }
+  const clients = createClients(profileFor(config), 'provision');
+  try {
+    const result = await sweepTagged(clients, { runId: config.runId, clusters: [config.names.cluster] });
+    if (result.failed.length) {
+      log(`teardown of run ${config.runId}: could not delete ${result.failed.map((f) => `${f.resource} (${f.error})`).join('; ')}`);
+    }
+    return result;
+  } finally {
+    clients.destroy();
+  }
+}

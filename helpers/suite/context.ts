@@ -1,0 +1,283 @@
+/**
+ * The run's context, the one object specs talk to: configuration, target profile, clients,
+ * and each step's resource, provisioned (provision mode) or found (verify mode) once and
+ * remembered for the later steps.
+ */
+import type { Instance, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Cluster, ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Listener, LoadBalancer, TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { createClients, type Clients } from '../cloud/clients.js';
+import { parseConfig, type Config } from '../core/config.js';
+import * as find from '../cloud/discovery.js';
+import type { Found } from '../cloud/discovery.js';
+import * as provision from '../cloud/provision.js';
+import { profileFor, type TargetProfile } from '../targets/profile.js';
+import { waitFor, type Poll } from '../core/waits.js';
+
+export interface Baseline {
+  cluster: Cluster;
+  containerInstances: ContainerInstance[];
+  instances: Instance[];
+  availabilityZones: string[];
+  vpcId: string;
+  /** One subnet per AZ the instances use (where the ALB goes). */
+  subnetIds: string[];
+  instanceGroup: SecurityGroup;
+  taskDefinition: TaskDefinition;
+  /** The container the load balancer routes to: the one mapping container port 8080 (name '' when none does). */
+  container: { name: string; containerPort: number; hostPort: number };
+  /** Every port mapping of the latest revision, to say what was seen when 8080 is missing. */
+  portMappings: { name: string; containerPort: number; hostPort: number }[];
+}
+
+export interface AlbFacts {
+  loadBalancer: LoadBalancer;
+  via: string;
+  listeners: Listener[];
+}
+
+/** A task of the new service with where it can be reached directly. */
+export interface TaskEndpoint {
+  taskArn: string;
+  taskId: string;
+  runtimeId: string;
+  instanceId: string;
+  publicIp: string;
+  hostPort: number;
+  lastStatus: string;
+}
+
+const memo = <T>(fn: () => Promise<T>): (() => Promise<T>) => {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn().catch((err) => {
+    p = undefined;
+    throw err;
+  }));
+};
+
+export class E2e {
+  readonly clients: Clients;
+  readonly provisioning: boolean;
+
+  constructor(
+    readonly config: Config,
+    readonly profile: TargetProfile,
+  ) {
+    this.clients = createClients(profile, config.mode, process.env.E2E_CALL_LOG);
+    this.provisioning = config.mode === 'provision';
+  }
+
+  /**
+   * Waits for a condition. In verify mode nothing is being changed by this run, so a state
+   * that is not reached soon will not be reached: the wait is short (settleMs).
+   */
+  wait<T>(what: string, poll: Poll<T>) {
+    const { pollMs, waitTimeoutMs, settleMs } = this.profile.timing;
+    return waitFor(what, poll, { pollMs, timeoutMs: this.provisioning ? waitTimeoutMs : Math.min(settleMs, waitTimeoutMs) });
+  }
+
+  async callerIdentity() {
+    return this.clients.sts.send(new GetCallerIdentityCommand({}));
+  }
+
+  readonly baseline = memo(async (): Promise<Baseline> => {
+    const { names } = this.config;
+    const cluster = await find.findCluster(this.clients, names.cluster);
+    const containerInstances = (await find.containerInstancesOf(this.clients, names.cluster)).filter((ci) => ci.status === 'ACTIVE');
+    const instances = await find.instancesById(this.clients, containerInstances.map((ci) => ci.ec2InstanceId!));
+    const availabilityZones = [...new Set(instances.map((i) => i.Placement?.AvailabilityZone).filter((z): z is string => !!z))].sort();
+    const subnetByAz = new Map<string, string>();
+    for (const i of instances) if (i.Placement?.AvailabilityZone && !subnetByAz.has(i.Placement.AvailabilityZone)) subnetByAz.set(i.Placement.AvailabilityZone, i.SubnetId!);
+    const vpcId = instances[0]?.VpcId;
+    if (!vpcId) throw new find.NotFound(`Could not find the VPC of cluster ${names.cluster}: it has no running container instance`);
+    const common = instances
+      .map((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!))
+      .reduce((a, b) => a.filter((x) => b.includes(x)));
+    if (common.length === 0) throw new find.NotFound(`Could not find a security group shared by the instances of ${names.cluster}`);
+    const [instanceGroup] = await find.securityGroupsById(this.clients, [common[0]!]);
+    const taskDefinition = await find.latestTaskDefinition(this.clients, names.family);
+    const mappings = (taskDefinition.containerDefinitions ?? []).flatMap((c) =>
+      (c.portMappings ?? []).map((m) => ({ name: c.name!, containerPort: m.containerPort!, hostPort: m.hostPort ?? 0 })),
+    );
+    const mapping = mappings.find((m) => m.containerPort === 8080);
+    return {
+      cluster,
+      containerInstances,
+      instances,
+      availabilityZones,
+      vpcId,
+      subnetIds: [...subnetByAz.values()],
+      instanceGroup: instanceGroup!,
+      taskDefinition,
+      container: mapping ?? { name: '', containerPort: 8080, hostPort: -1 },
+      portMappings: mappings,
+    };
+  });
+
+  /** The new service, found (verify) — in provision mode it is created in step 03. */
+  readonly newService = memo(async (): Promise<Found<Service>> => {
+    const { names } = this.config;
+    if (this.provisioning) {
+      const [b, tg] = await Promise.all([this.baseline(), this.targetGroup()]);
+      await this.alb(); // the service needs the listener in place to route
+      await provision.ensureService(this.clients, {
+        cluster: names.cluster,
+        name: names.service,
+        taskDefinition: b.taskDefinition,
+        containerName: b.container.name,
+        targetGroupArn: tg.value.TargetGroupArn!,
+        runId: this.config.runId,
+      });
+    }
+    return find.findNewService(this.clients, names.cluster, names.service, names.oldService);
+  });
+
+  readonly targetGroup = memo(async (): Promise<Found<TargetGroup>> => {
+    const { names } = this.config;
+    if (this.provisioning) {
+      const b = await this.baseline();
+      const tg = await provision.ensureTargetGroup(this.clients, { name: names.targetGroup, vpcId: b.vpcId, runId: this.config.runId });
+      return { value: tg, via: `name ${names.targetGroup}` };
+    }
+    let linked: string[] = [];
+    try {
+      linked = ((await this.newService()).value.loadBalancers ?? []).map((l) => l.targetGroupArn!).filter(Boolean);
+    } catch {
+      // no service yet: the name alone must find it
+    }
+    return find.findTargetGroup(this.clients, names.targetGroup, linked);
+  });
+
+  readonly alb = memo(async (): Promise<AlbFacts> => {
+    const { names } = this.config;
+    let found: Found<LoadBalancer>;
+    if (this.provisioning) {
+      const [b, tg] = await Promise.all([this.baseline(), this.targetGroup()]);
+      const sg = await provision.ensureAlbSecurityGroup(this.clients, { name: names.albSecurityGroup, vpcId: b.vpcId, runId: this.config.runId });
+      const lb = await provision.ensureLoadBalancer(this.clients, { name: names.loadBalancer, subnetIds: b.subnetIds, securityGroupId: sg, runId: this.config.runId });
+      await provision.ensureListener(this.clients, { loadBalancerArn: lb.LoadBalancerArn!, targetGroupArn: tg.value.TargetGroupArn!, runId: this.config.runId });
+      found = { value: lb, via: `name ${names.loadBalancer}` };
+    } else {
+      const tg = await this.targetGroup();
+      found = await find.findLoadBalancer(this.clients, names.loadBalancer, tg.value.LoadBalancerArns ?? []);
+    }
+    const listeners = await find.listenersOf(this.clients, found.value.LoadBalancerArn!);
+    return { loadBalancer: found.value, via: found.via, listeners };
+  });
+
+  /** Module 04 step 4 (provision mode): the instances admit only the ALB's group. Once per run. */
+  readonly lockDown = memo(async (): Promise<void> => {
+    if (!this.provisioning) return;
+    const [b, { loadBalancer }] = await Promise.all([this.baseline(), this.alb()]);
+    await provision.lockDownInstances(this.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
+  });
+
+  /** Re-reads the ALB (its state changes while provisioning). */
+  async loadBalancerNow(): Promise<LoadBalancer> {
+    const { loadBalancer } = await this.alb();
+    const r = await this.clients.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancer.LoadBalancerArn!] }));
+    return r.LoadBalancers![0]!;
+  }
+
+  async targetGroupNow(): Promise<TargetGroup> {
+    const tg = await this.targetGroup();
+    const r = await this.clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.value.TargetGroupArn!] }));
+    return r.TargetGroups![0]!;
+  }
+
+  async targetHealth(): Promise<TargetHealthDescription[]> {
+    return find.targetHealth(this.clients, (await this.targetGroup()).value.TargetGroupArn!);
+  }
+
+  async serviceNow(name: string): Promise<Service | undefined> {
+    return find.serviceByName(this.clients, this.config.names.cluster, name);
+  }
+
+  async tasksOf(serviceName: string): Promise<Task[]> {
+    return find.tasksOf(this.clients, this.config.names.cluster, serviceName);
+  }
+
+  /**
+   * Tasks of a service that still run: desired RUNNING, and those told to stop that have not
+   * stopped yet (a task behind a load balancer drains for the deregistration delay first).
+   */
+  async tasksStillRunning(serviceName: string): Promise<Task[]> {
+    const cluster = this.config.names.cluster;
+    const [running, stopping] = await Promise.all([
+      find.tasksOf(this.clients, cluster, serviceName, 'RUNNING'),
+      find.tasksOf(this.clients, cluster, serviceName, 'STOPPED'),
+    ]);
+    return [...running, ...stopping.filter((t) => t.lastStatus !== 'STOPPED')];
+  }
+
+  /** Where each RUNNING task of a service can be reached directly: instance public IP : host port. */
+  async taskEndpoints(serviceName: string): Promise<TaskEndpoint[]> {
+    const b = await this.baseline();
+    const tasks = await this.tasksOf(serviceName);
+    const byCi = new Map(b.containerInstances.map((ci) => [ci.containerInstanceArn!, ci.ec2InstanceId!]));
+    const missing = tasks.map((t) => t.containerInstanceArn!).filter((a) => !byCi.has(a));
+    if (missing.length) {
+      for (const ci of await find.containerInstancesOf(this.clients, this.config.names.cluster)) byCi.set(ci.containerInstanceArn!, ci.ec2InstanceId!);
+    }
+    const instances = new Map(b.instances.map((i) => [i.InstanceId!, i]));
+    return tasks.map((t) => {
+      const container = t.containers?.find((c) => c.name === b.container.name) ?? t.containers?.[0];
+      // the 8080 binding; else the only one there is (a revision mapping another container port)
+      const bindings = container?.networkBindings ?? [];
+      const binding = bindings.find((n) => n.containerPort === b.container.containerPort) ?? (bindings.length === 1 ? bindings[0] : undefined);
+      const instanceId = byCi.get(t.containerInstanceArn!) ?? '';
+      return {
+        taskArn: t.taskArn!,
+        taskId: t.taskArn!.split('/').pop()!,
+        runtimeId: container?.runtimeId ?? '',
+        instanceId,
+        publicIp: instances.get(instanceId)?.PublicIpAddress ?? '',
+        hostPort: binding?.hostPort ?? 0,
+        lastStatus: t.lastStatus ?? '',
+      };
+    });
+  }
+
+  /** The instances' security group rules as they are now. */
+  async instanceGroupRules() {
+    const b = await this.baseline();
+    return find.securityGroupRules(this.clients, b.instanceGroup.GroupId!);
+  }
+
+  async albGroupRules(groupId: string) {
+    return find.securityGroupRules(this.clients, groupId);
+  }
+
+  albAddress(lb: LoadBalancer, port = 80) {
+    return this.profile.albAddress(lb.DNSName!, port, lb.LoadBalancerArn);
+  }
+}
+
+let current: E2e | undefined;
+
+/** The run's context, built once per worker from the E2E_* environment. */
+export function e2e(): E2e {
+  if (!current) {
+    const config = parseConfig(process.env);
+    current = new E2e(config, profileFor(config));
+  }
+  return current;
+}
+
+export { provision };
+
+/**
+ * Turns a failed lookup of an earlier step's resource into a skip naming that step, so a
+ * missing target group fails once (at target-group.found) instead of in every later check.
+ */
+export async function need<T>(dependsOn: string, lookup: Promise<T>): Promise<T> {
+  try {
+    return await lookup;
+  } catch (err) {
+    const { Skip } = await import('./step.js');
+    if (err instanceof Skip) throw err;
+    throw new Skip(`depends on ${dependsOn}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The check vocabulary of the specs. A check is one vitest test with a stable dotted id; its
+ * evidence goes into the test's meta, where the report reporter reads it. A check whose
+ * input could not be had (a resource not found, a target that cannot perform it) is
+ * reported as skipped with the reason — never as passed.
+ */
+import { it, type TestContext } from 'vitest';
+import { e2e, type E2e } from './context.js';
+
+export type Evidence = Record<string, unknown>;
+
+export interface CheckMeta {
+  checkId: string;
+  evidence?: Evidence;
+  distribution?: Record<string, number>;
+  reason?: string;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    check?: CheckMeta;
+  }
+}
+
+/** Thrown by a check whose input is missing: the check is skipped with this reason. */
+export class Skip extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'Skip';
+  }
+}
+
+/** A value produced by one check (a resource, a measurement) and used by later ones. */
+export interface Given<T> {
+  readonly id: string;
+  /** The value, or a Skip naming the check that failed to produce it. */
+  get(): Promise<T>;
+}
+
+export interface CheckOptions {
+  /** A reason to skip instead of running (a target capability, the mode), or undefined to run. */
+  skipIf?: (ctx: E2e) => string | undefined;
+}
+
+function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext) => Promise<T>, opts: CheckOptions, onDone?: (r: { ok: true; value: T } | { ok: false; error: unknown }) => void) {
+  it(`[${id}] ${title}`, async (test) => {
+    const meta: CheckMeta = { checkId: id };
+    test.task.meta.check = meta;
+    const ctx = e2e();
+    const skipReason = opts.skipIf?.(ctx);
+    if (skipReason) {
+      meta.reason = skipReason;
+      onDone?.({ ok: false, error: new Skip(`${id} was skipped: ${skipReason}`) });
+      test.skip(skipReason);
+      return;
+    }
+    try {
+      const value = await fn(ctx, test);
+      if (value && typeof value === 'object' && !Array.isArray(value) && 'evidence' in (value as object)) {
+        meta.evidence = (value as unknown as { evidence: Evidence }).evidence;
+      }
+      onDone?.({ ok: true, value });
+    } catch (err) {
+      onDone?.({ ok: false, error: err });
+      if (err instanceof Skip) {
+        meta.reason = err.message;
+        test.skip(err.message);
+        return;
+      }
+      throw err;
+    }
+  });
+}
+
+export function step(spec: string) {
+  // Test seam for the teardown proof: a provision run that fails at this spec.
+  if (process.env.E2E_TEST_FAIL_AT === spec) {
+    it(`[${spec}.injected-failure] fails on purpose (E2E_TEST_FAIL_AT)`, () => {
+      throw new Error(`injected failure at ${spec} (E2E_TEST_FAIL_AT)`);
+    });
+  }
+  return {
+    spec,
+    /**
+     * A check that produces a value for later checks (usually: the step's resource exists).
+     * When it fails or is skipped, every check that needs the value is skipped, naming it.
+     */
+    given<T>(id: string, title: string, fn: (ctx: E2e) => Promise<{ value: T; evidence?: Evidence }>, opts: CheckOptions = {}): Given<T> {
+      let settle!: (r: { ok: true; value: T } | { ok: false; error: unknown }) => void;
+      const result = new Promise<{ ok: true; value: T } | { ok: false; error: unknown }>((r) => (settle = r));
+      runCheck(id, title, (ctx) => fn(ctx), opts, (r) => settle(r.ok ? { ok: true, value: (r.value as { value: T }).value } : r));
+      return {
+        id,
+        async get() {
+          const r = await result;
+          if (r.ok) return r.value;
+          const why = r.error instanceof Skip ? r.error.message : `${id} failed: ${(r.error as Error)?.message?.split('\n')[0]}`;
+          throw new Skip(`depends on ${why}`);
+        },
+      };
+    },
+    /** A check: assert with expect(); return { evidence } to put what was seen in the report. */
+    check(id: string, title: string, fn: (ctx: E2e, test: TestContext) => Promise<{ evidence?: Evidence } | void>, opts: CheckOptions = {}): void {
+      runCheck(id, title, fn, opts);
+    },
+  };
+}
+
+/** Evidence helper for checks that also report the distribution (report.json `distribution`). */
+export function recordDistribution(test: TestContext, distribution: Record<string, number>): void {
+  const meta = test.task.meta.check;
+  if (meta) meta.distribution = distribution;
+}

@@ -1,0 +1,162 @@
+/**
+ * LocalStack specifics: how an ALB is reached through its gateway, starting it with
+ * testcontainers, and the checks that must pass before trying to.
+ *
+ * testcontainers is imported lazily: this module is loaded by every target profile, and a run
+ * against the simulator should not pay for (or depend on) the Docker client.
+ */
+import type { AlbAddress } from './profile.js';
+import { LOCALSTACK_IMAGE } from '../../fixtures/images.js';
+
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+function gatewayPort(endpoint: URL): string {
+  return endpoint.port || DEFAULT_PORTS[endpoint.protocol] || '80';
+}
+
+function hostWithPort(host: string, port: string): string {
+  return `${host}:${port}`;
+}
+
+/**
+ * LocalStack answers for every ALB on its gateway port and picks the load balancer by the Host
+ * header (`<name>.elb.localhost.localstack.cloud`), so we connect to the endpoint and name the
+ * ALB in Host with the gateway's port — no DNS lookup of the LocalStack domain is needed. The
+ * listener port is not part of the address: on the shared gateway port LocalStack routes to the
+ * load balancer's first listener, which is the module's only one (80).
+ *
+ * A DNS name LocalStack cannot route by Host (one without an `.elb.` label) falls back to the
+ * path form when the ARN is known; see localstackAlbFallback.
+ */
+export function localstackAlbAddress(endpoint: string, dnsName: string, _port: number, loadBalancerArn?: string): AlbAddress {
+  const url = new URL(endpoint);
+  const name = dnsName.replace(/:\d+$/, '');
+  if (!name.includes('.elb.') && loadBalancerArn) return localstackAlbFallback(endpoint, loadBalancerArn);
+  return { origin: url.origin, host: hostWithPort(name, gatewayPort(url)), pathPrefix: '' };
+}
+
+/**
+ * The load balancer's name from its ARN:
+ * arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<hash>.
+ */
+export function loadBalancerNameFromArn(loadBalancerArn: string): string {
+  const name = /:loadbalancer\/(?:app|net|gwy)\/([^/]+)\/[^/]+$/.exec(loadBalancerArn)?.[1];
+  if (!name) throw new Error(`'${loadBalancerArn}' is not a load balancer ARN (…:loadbalancer/app/<name>/<id>)`);
+  return name;
+}
+
+/**
+ * LocalStack's documented alternative when a subdomain of localhost.localstack.cloud cannot be
+ * used: `http://localhost.localstack.cloud:4566/_aws/elb/<elb-id>/<path>`. The `<elb-id>` is
+ * the first label of the ALB's LocalStack DNS name, which is the load balancer's name (the docs'
+ * example `example-lb` is reached at `/_aws/elb/example-lb/…`); it is the name segment of the
+ * ARN, not its trailing hash. Requests are sent to the endpoint with that path prefix.
+ */
+export function localstackAlbFallback(endpoint: string, loadBalancerArn: string): AlbAddress {
+  const url = new URL(endpoint);
+  const name = loadBalancerNameFromArn(loadBalancerArn);
+  return {
+    origin: url.origin,
+    host: hostWithPort('localhost.localstack.cloud', gatewayPort(url)),
+    pathPrefix: `/_aws/elb/${encodeURIComponent(name)}`,
+  };
+}
+
+export interface BindMount {
+  source: string;
+  target: string;
+  mode?: 'rw' | 'ro' | 'z' | 'Z';
+}
+
+/** What startLocalstack needs of @testcontainers/localstack's LocalstackContainer. */
+export interface LocalstackContainerLike {
+  withEnvironment(environment: Record<string, string>): LocalstackContainerLike;
+  withBindMounts(bindMounts: BindMount[]): LocalstackContainerLike;
+  start(): Promise<StartedLocalstackLike>;
+}
+
+export interface StartedLocalstackLike {
+  getConnectionUri(): string;
+  stop(): Promise<unknown>;
+}
+
+export type LocalstackContainerClass = new (image: string) => LocalstackContainerLike;
+
+export interface LocalstackDeps {
+  /** The container class; a test passes a fake. */
+  loadContainerClass(): Promise<LocalstackContainerClass>;
+  /** Whether a Docker engine answers, within a few seconds. */
+  dockerAvailable(): Promise<boolean>;
+}
+
+const DOCKER_CHECK_TIMEOUT_MS = 10_000;
+
+export const realDeps: LocalstackDeps = {
+  async loadContainerClass() {
+    const { LocalstackContainer } = await import('@testcontainers/localstack');
+    return LocalstackContainer as unknown as LocalstackContainerClass;
+  },
+  async dockerAvailable() {
+    // The same discovery testcontainers uses to start the container (DOCKER_HOST,
+    // ~/.testcontainers.properties, the default and rootless sockets), so the answer matches.
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), DOCKER_CHECK_TIMEOUT_MS);
+    });
+    const probe = getContainerRuntimeClient().then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  },
+};
+
+export interface StartLocalstackOptions {
+  authToken: string;
+  image?: string;
+  /** The Docker socket as the engine sees it; LocalStack runs ECS tasks through it. */
+  dockerSocket?: string;
+}
+
+export interface StartedLocalstack {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalstack(options: StartLocalstackOptions, deps: LocalstackDeps = realDeps): Promise<StartedLocalstack> {
+  const LocalstackContainer = await deps.loadContainerClass();
+  const socket = options.dockerSocket ?? '/var/run/docker.sock';
+  const container = await new LocalstackContainer(options.image ?? LOCALSTACK_IMAGE)
+    .withEnvironment({ LOCALSTACK_AUTH_TOKEN: options.authToken })
+    .withBindMounts([{ source: socket, target: '/var/run/docker.sock' }])
+    .start();
+  return {
+    endpoint: container.getConnectionUri(),
+    async stop() {
+      await container.stop();
+    },
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+const NEEDS_NEITHER = 'E2E_TARGET=sim needs neither';
+
+/**
+ * Before starting LocalStack: a token and a Docker engine. With E2E_ENDPOINT set, LocalStack
+ * is already running elsewhere and neither is needed here. Returns null, or one line saying
+ * what is missing (the CLI prints it and exits 2).
+ */
+export async function localstackPreflight(env: Env, deps: Pick<LocalstackDeps, 'dockerAvailable'> = realDeps): Promise<string | null> {
+  if (env.E2E_ENDPOINT) return null;
+  const missing: string[] = [];
+  if (!env.LOCALSTACK_AUTH_TOKEN) missing.push('LOCALSTACK_AUTH_TOKEN is not set (ECS and ELBv2 need a paid LocalStack tier)');
+  if (!(await deps.dockerAvailable())) missing.push('no Docker engine is reachable (DOCKER_HOST or /var/run/docker.sock) to start LocalStack in');
+  if (missing.length === 0) return null;
+  return `E2E_TARGET=localstack: ${missing.join(' and ')}; fix that or set E2E_ENDPOINT to a running LocalStack. ${NEEDS_NEITHER}.`;
+}
