@@ -58,14 +58,14 @@ const PATH: TermSource[] = [
   // (sim/dataplane/health.ts:95 clock.every), started when the listener linked the group to the
   // ALB; one success takes a target from `initial` to `healthy`. A target registered at a random
   // phase waits up to one interval — counted in full, an upper bound. The interval is the one
-  // the suite gives the target group (helpers/provision.ts:61, the workshop's 6 s).
-  { phase: 'specs', what: '03: first health check of the new targets (≤ 1 interval)', file: 'helpers/cloud/provision.ts', pattern: /HealthCheckIntervalSeconds: (\d+),/, unit: 's' },
+  // the suite gives the target group (fixtures/module04.ts, the workshop's 6 s).
+  { phase: 'specs', what: '03: first health check of the new targets (≤ 1 interval)', file: 'fixtures/module04.ts', pattern: /intervalSeconds: (\d+) }/, unit: 's' },
   // 05-old-service: the old tasks have no target to drain, so a stop is STOPPING_MS
   // (scheduler.ts:29, imposed at scheduler.ts:101); DeleteService turns INACTIVE once they are STOPPED.
   { phase: 'specs', what: '05: old service tasks RUNNING → STOPPED', ...TASK_STOPPING },
   // Teardown: the sweep first sets the run's target group deregistration delay to 0
-  // (helpers/provision.ts:244; targets.ts:61 imposes it) …
-  { phase: 'teardown', what: 'teardown: deregistration delay of the new tasks', file: 'helpers/cloud/provision.ts', pattern: /'deregistration_delay\.timeout_seconds', Value: '(\d+)'/, unit: 's' },
+  // (helpers/cloud/sweep.ts; targets.ts:61 imposes it) …
+  { phase: 'teardown', what: 'teardown: deregistration delay of the new tasks', file: 'helpers/cloud/sweep.ts', pattern: /'deregistration_delay\.timeout_seconds', Value: '(\d+)'/, unit: 's' },
   // … then each drained task stops after STOPPING_MS (scheduler.ts:258); the sweep waits for INACTIVE.
   { phase: 'teardown', what: 'teardown: new service tasks STOPPING → STOPPED', ...TASK_STOPPING },
 ];
@@ -73,8 +73,8 @@ const PATH: TermSource[] = [
 /** Waits the suite itself must sit out on a right run (not the cloud's delays). */
 const SUITE_WAITS: TermSource[] = [
   // 06-lockdown: "no answer within the timeout" can only be seen by waiting the timeout out
-  // (helpers/target.ts:66, the sim profile's directProbeTimeoutMs; the 3 probes run at once).
-  { phase: 'specs', what: '06: direct probes wait out their timeout', file: 'helpers/targets/profile.ts', pattern: /directProbeTimeoutMs: ([\d_]+),/, unit: 'ms' },
+  // (helpers/targets/sim.ts, the sim profile's directProbeTimeoutMs; the 3 probes run at once).
+  { phase: 'specs', what: '06: direct probes wait out their timeout', file: 'helpers/targets/sim.ts', pattern: /directProbeTimeoutMs: ([\d_]+),/, unit: 'ms' },
 ];
 
 function resolveTerms(root: string, sources: TermSource[], clock: SimClock | undefined): Term[] {

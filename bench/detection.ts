@@ -11,7 +11,7 @@
 import { CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createClients } from '../helpers/cloud/clients.js';
 import { parseConfig } from '../helpers/core/config.js';
-import { profileFor } from '../helpers/targets/profile.js';
+import { profileFor } from '../helpers/targets/index.js';
 import { waitFor } from '../helpers/core/waits.js';
 import { startSim } from '../sim/index.js';
 import type { LoadBalancer } from '../sim/world.js';

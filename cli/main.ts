@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { simCommand } from '../sim/cli.js';
 import { gradeCommand } from './grade.js';
-import { runSuite } from './run.js';
+import { runSuite } from '../helpers/run/run-suite.js';
 import { sweepCommand } from './sweep.js';
 
 const FLAG_TO_ENV: Record<string, string> = {

@@ -45,8 +45,8 @@ export function sweepCommand(): Command {
       // the SDK loads only when a sweep runs (it costs a second at every start of the CLI)
       const [{ createClients, sdkConfig }, { sweepTagged }, { profileFor }] = await Promise.all([
         import('../helpers/cloud/clients.js'),
-        import('../helpers/cloud/provision.js'),
-        import('../helpers/targets/profile.js'),
+        import('../helpers/cloud/sweep.js'),
+        import('../helpers/targets/index.js'),
       ]);
       const clients = createClients(profileFor(config), 'provision');
       const r = await sweepTagged(clients, { runId: o.runId, olderThanMs: o.olderThan, clusters: [config.names.cluster] });

@@ -1,7 +1,6 @@
 // Module 04, step 1a: an empty target group of type instance, HTTP 8080, healthy threshold 3, interval 6.
 import { expect } from 'vitest';
-import { need } from '../helpers/suite/context.js';
-import { step } from '../helpers/suite/step.js';
+import { need, step } from '../helpers/suite/step.js';
 
 const s = step('01-target-group');
 

@@ -1,10 +1,9 @@
 // Module 04, step 1b: an internet-facing ALB over all three AZs, its own security group open on
 // TCP 80 to 0.0.0.0/0 and ::/0, and a listener 80/HTTP forwarding to the target group.
 import { expect } from 'vitest';
-import { need } from '../helpers/suite/context.js';
 import { forwardedTargetGroups } from '../helpers/cloud/discovery.js';
 import { admitsFromAnywhere, describeRule, fromRulesApi } from '../helpers/cloud/sg-rules.js';
-import { step } from '../helpers/suite/step.js';
+import { need, step } from '../helpers/suite/step.js';
 
 const s = step('02-load-balancer');
 
@@ -47,9 +46,10 @@ s.check('load-balancer.availability-zones', "it spans every availability zone of
 s.check('load-balancer.security-group', 'its own security group admits TCP 80 from 0.0.0.0/0 and ::/0', async (ctx) => {
   const { loadBalancer: lb } = await alb.get();
   const groups = lb.SecurityGroups ?? [];
-  const b = await ctx.baseline().catch(() => undefined);
+  // without the instances' group there is nothing to tell "its own" from: skipped, never passed
+  const b = await need('preflight.cluster', ctx.baseline());
   expect(groups, `load balancer ${lb.LoadBalancerName}: security groups`).not.toEqual([]);
-  expect(groups, `load balancer ${lb.LoadBalancerName}: must have a group of its own, not the instances' group`).not.toContain(b?.instanceGroup.GroupId);
+  expect(groups, `load balancer ${lb.LoadBalancerName}: must have a group of its own, not the instances' group`).not.toContain(b.instanceGroup.GroupId);
   const rules = (await Promise.all(groups.map((g) => ctx.albGroupRules(g)))).flatMap(fromRulesApi);
   const open = admitsFromAnywhere(rules, 80);
   const seen = rules.filter((r) => !r.isEgress).map(describeRule).join('; ') || 'no inbound rule';

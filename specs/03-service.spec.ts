@@ -1,8 +1,7 @@
 // Module 04, step 2: service on the EC2 launch type, latest revision, 3 tasks behind the ALB,
 // container port 8080 → the target group; its tasks are exactly the group's healthy targets.
 import { expect } from 'vitest';
-import { need } from '../helpers/suite/context.js';
-import { step } from '../helpers/suite/step.js';
+import { need, step } from '../helpers/suite/step.js';
 
 const s = step('03-service');
 

@@ -1,8 +1,7 @@
 // Module 04, step 2 (the proof): refreshing the ALB's DNS name shows different containers —
 // every answer is 200, comes from a task of the new service, all 3 tasks answer, evenly.
 import { expect } from 'vitest';
-import { need } from '../helpers/suite/context.js';
-import { recordDistribution, step } from '../helpers/suite/step.js';
+import { need, recordDistribution, step } from '../helpers/suite/step.js';
 import { sampleAcrossTasks } from '../helpers/traffic/distribution.js';
 
 const s = step('04-distribution');

@@ -1,9 +1,8 @@
 // Module 04, step 3: the old service is scaled to 0, runs no task, and is deleted — and users
 // of the ALB see no error while that happens.
 import { expect } from 'vitest';
-import { need, provision } from '../helpers/suite/context.js';
 import { backgroundProbe } from '../helpers/traffic/distribution.js';
-import { step } from '../helpers/suite/step.js';
+import { need, step } from '../helpers/suite/step.js';
 
 const s = step('05-old-service');
 let probe: ReturnType<typeof backgroundProbe> | undefined;
@@ -13,7 +12,7 @@ const scaled = s.given('old-service.scaled-to-zero', 'the old service is scaled 
   if (ctx.provisioning) {
     const { loadBalancer } = await need('load-balancer.found', ctx.alb());
     probe = backgroundProbe(ctx, loadBalancer, ctx.profile.timing.waitTimeoutMs);
-    await provision.scaleService(ctx.clients, cluster, oldService, 0);
+    await ctx.scaleOldServiceToZero();
   }
   const svc = await ctx.serviceNow(oldService);
   const state = svc ? `${svc.status}, desired ${svc.desiredCount}` : 'gone';
@@ -37,10 +36,7 @@ s.check('old-service.no-tasks', 'it runs no task', async (ctx) => {
 s.check('old-service.deleted', 'it is deleted (INACTIVE or gone)', async (ctx) => {
   await scaled.get();
   const { cluster, oldService } = ctx.config.names;
-  if (ctx.provisioning) {
-    const svc = await ctx.serviceNow(oldService);
-    if (svc?.status === 'ACTIVE') await provision.deleteService(ctx.clients, cluster, oldService);
-  }
+  await ctx.deleteOldService();
   const { value } = await ctx
     .wait(`service ${oldService} to be INACTIVE or gone`, async () => {
       const svc = await ctx.serviceNow(oldService);

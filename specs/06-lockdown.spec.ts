@@ -1,10 +1,9 @@
 // Module 04, step 4: the instances admit only the ALB (All TCP from its security group). The ALB
 // still works; a task's direct address (instance public IP : host port) no longer answers.
 import { expect } from 'vitest';
-import { need } from '../helpers/suite/context.js';
 import { sampleAcrossTasks } from '../helpers/traffic/distribution.js';
 import { describeRule, fromRulesApi, rulesAllowOnlyFrom } from '../helpers/cloud/sg-rules.js';
-import { step } from '../helpers/suite/step.js';
+import { need, step } from '../helpers/suite/step.js';
 import { probeDirect } from '../helpers/traffic/http.js';
 
 const s = step('06-lockdown');

@@ -5,6 +5,9 @@
  * client is injected so tests can drive it with a fake.
  */
 import { readFileSync } from 'node:fs';
+import { waitFor, WaitTimeout } from '../core/waits.js';
+import { throttled } from './errors.js';
+import { RUN_TAG } from './tags.js';
 import {
   CreateStackCommand,
   DeleteStackCommand,
@@ -46,7 +49,7 @@ export interface DeployedBaseline {
   outputs: BaselineOutputs;
 }
 
-export interface WaitOptions {
+export interface StackWaitOptions {
   pollMs?: number;
   /** Creating 4 instances and 4 tasks takes ~5–10 minutes on AWS. */
   timeoutMs?: number;
@@ -68,7 +71,6 @@ export class BaselineStackError extends Error {
 }
 
 export const TEMPLATE_URL = new URL('../../fixtures/baseline.cfn.json', import.meta.url);
-const RUN_TAG = 'e2e:run';
 const STACK_PREFIX = 'e2e-baseline-';
 const OUTPUT_KEYS: (keyof BaselineOutputs)[] = ['VpcId', 'ClusterName', 'InstanceSecurityGroupId', 'OldServiceName'];
 const DEFAULT_POLL_MS = 10_000;
@@ -120,33 +122,43 @@ interface WaitGoal {
   goneIsDone: boolean;
 }
 
-async function waitForStack(cfn: CloudFormationSender, stackName: string, stackId: string, goal: WaitGoal, options: WaitOptions): Promise<Stack | undefined> {
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+async function waitForStack(cfn: CloudFormationSender, stackName: string, stackId: string, goal: WaitGoal, options: StackWaitOptions): Promise<Stack | undefined> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const now = options.now ?? Date.now;
-  const deadline = now() + timeoutMs;
   let lastSeen = 'not described yet';
-  for (;;) {
-    // By id: a deleted stack stays describable (DELETE_COMPLETE) by id, not by name.
-    const stack = await describeStack(cfn, stackId);
-    if (!stack) {
-      if (goal.goneIsDone) return undefined;
-      throw new BaselineStackError(stackName, undefined, `stack ${stackName} disappeared while waiting for ${goal.what}; last seen ${lastSeen}`);
+  try {
+    const { value } = await waitFor<Stack | undefined>(
+      `stack ${stackName} to reach ${goal.what}`,
+      async () => {
+        // By id: a deleted stack stays describable (DELETE_COMPLETE) by id, not by name.
+        const stack = await describeStack(cfn, stackId);
+        if (!stack) {
+          if (goal.goneIsDone) return { done: true, state: 'gone', value: undefined };
+          throw new BaselineStackError(stackName, undefined, `stack ${stackName} disappeared while waiting for ${goal.what}; last seen ${lastSeen}`);
+        }
+        const status = stack.StackStatus ?? 'UNKNOWN';
+        if (status !== lastSeen) options.onProgress?.(`waiting for stack ${stackName} to reach ${goal.what}: ${status}`);
+        lastSeen = status;
+        if (goal.failed(status)) {
+          const cause = await firstFailure(cfn, stackId);
+          const reason = [stack.StackStatusReason, cause && `first failure: ${cause}`].filter(Boolean).join('; ') || 'no reason given';
+          throw new BaselineStackError(stackName, status, `stack ${stackName} ended in ${status} instead of ${goal.what}: ${reason}`);
+        }
+        return { done: goal.done(status), state: status, value: stack };
+      },
+      {
+        pollMs: options.pollMs ?? DEFAULT_POLL_MS,
+        timeoutMs,
+        progress: () => {}, // onProgress already says each new status
+        transient: throttled,
+        clock: { ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) },
+      },
+    );
+    return value;
+  } catch (err) {
+    if (err instanceof WaitTimeout) {
+      throw new BaselineStackError(stackName, lastSeen, `timed out after ${Math.round(timeoutMs / 1000)} s waiting for stack ${stackName} to reach ${goal.what}; last seen ${lastSeen}`);
     }
-    const status = stack.StackStatus ?? 'UNKNOWN';
-    if (status !== lastSeen) options.onProgress?.(`waiting for stack ${stackName} to reach ${goal.what}: ${status}`);
-    lastSeen = status;
-    if (goal.done(status)) return stack;
-    if (goal.failed(status)) {
-      const cause = await firstFailure(cfn, stackId);
-      const reason = [stack.StackStatusReason, cause && `first failure: ${cause}`].filter(Boolean).join('; ') || 'no reason given';
-      throw new BaselineStackError(stackName, status, `stack ${stackName} ended in ${status} instead of ${goal.what}: ${reason}`);
-    }
-    if (now() >= deadline) {
-      throw new BaselineStackError(stackName, status, `timed out after ${Math.round(timeoutMs / 1000)} s waiting for stack ${stackName} to reach ${goal.what}; last seen ${status}`);
-    }
-    await sleep(pollMs);
+    throw err;
   }
 }
 
@@ -186,7 +198,7 @@ function parametersFor(params: BaselineParams): Parameter[] {
 }
 
 /** Create the baseline stack (or reuse a complete one of this run) and wait for it. */
-export async function deployBaseline(cfn: CloudFormationSender, params: BaselineParams, options: WaitOptions = {}): Promise<DeployedBaseline> {
+export async function deployBaseline(cfn: CloudFormationSender, params: BaselineParams, options: StackWaitOptions = {}): Promise<DeployedBaseline> {
   const stackName = baselineStackName(params.nickname, params.runId);
   const existing = await describeStack(cfn, stackName);
   let stackId: string;
@@ -214,7 +226,7 @@ export async function deployBaseline(cfn: CloudFormationSender, params: Baseline
   return { stackName, stackId, created, outputs: outputsOf(stackName, stack!) };
 }
 
-export interface DeleteOptions extends WaitOptions {
+export interface DeleteOptions extends StackWaitOptions {
   /**
    * DeleteStack calls in all. A first delete can fail on AWS for reasons that clear by
    * themselves (a cluster whose container instances are still deregistering, a security group

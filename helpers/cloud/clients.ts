@@ -2,7 +2,6 @@
  * The SDK clients every target shares, with a recorded call log and, in verify mode, a
  * guard that refuses anything but Describe*, List* and Get* before it leaves the process.
  */
-import { appendFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -48,11 +47,8 @@ const SERVICE_OF: Record<string, string> = {
 
 type AnyClient = { middlewareStack: { add: (mw: any, opts: any) => void } };
 
-/**
- * Adds the call log and (when readOnly) the guard to any SDK v3 client. `callLogFile`, when
- * given, receives one JSON line per call so a run's workers can share one log.
- */
-export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: ApiCall[]; callLogFile?: string }): void {
+/** Adds the call log and (when readOnly) the guard to any SDK v3 client. */
+export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: ApiCall[] }): void {
   client.middlewareStack.add(
     (next: (a: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: unknown) => {
@@ -62,7 +58,6 @@ export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: 
         const record = (error?: string) => {
           const call: ApiCall = { service, action, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) };
           opts.calls.push(call);
-          if (opts.callLogFile) appendFileSync(opts.callLogFile, `${JSON.stringify(call)}\n`);
         };
         if (opts.readOnly && !READ_ONLY_ACTION.test(action)) {
           // refused before it leaves the process, and still shown in the log: an attempted write is news
@@ -93,16 +88,15 @@ export function sdkConfig(profile: TargetProfile) {
   };
 }
 
-export function createClients(profile: TargetProfile, mode: Mode, callLogFile?: string): Clients {
+export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall[] = []): Clients {
   const cfg = sdkConfig(profile);
-  const calls: ApiCall[] = [];
   const clients = {
     ecs: new ECSClient(cfg),
     elb: new ElasticLoadBalancingV2Client(cfg),
     ec2: new EC2Client(cfg),
     sts: new STSClient(cfg),
   };
-  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls, callLogFile });
+  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls });
   return {
     ...clients,
     calls,

@@ -179,12 +179,16 @@ export async function targetHealth(c: Clients, targetGroupArn: string): Promise<
   return r.TargetHealthDescriptions ?? [];
 }
 
-/** Target groups a listener's default action forwards to (plain or weighted forward). */
+/**
+ * Target groups a listener's default action forwards to (plain or weighted forward), each once:
+ * AWS describes a plain forward with both TargetGroupArn and a one-group ForwardConfig.
+ */
 export function forwardedTargetGroups(l: Listener): string[] {
-  return (l.DefaultActions ?? [])
+  const arns = (l.DefaultActions ?? [])
     .filter((a) => a.Type === 'forward')
     .flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn)])
     .filter((x): x is string => !!x);
+  return [...new Set(arns)];
 }
 
 /** The new service: by name, else the cluster's only ACTIVE service with a load balancer (not the old one). */

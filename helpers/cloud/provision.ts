@@ -1,13 +1,11 @@
 /**
- * The only module that writes to a cloud: the module's steps, each idempotent
- * (create-or-reuse, tagged e2e:run=<id>), and teardown/sweep of what a run created.
+ * Writes the module's steps to a cloud, each idempotent (create-or-reuse, tagged
+ * e2e:run=<id>); sweep.ts removes them again. Nothing else in helpers/ writes.
  * Nothing here runs in verify mode: the clients there refuse writes anyway.
  */
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  DeleteSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateServiceCommand, DeleteServiceCommand, UpdateServiceCommand, type Service, type TaskDefinition } from '@aws-sdk/client-ecs';
@@ -15,11 +13,6 @@ import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
-  DeleteListenerCommand,
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
-  DescribeTagsCommand,
-  ModifyTargetGroupAttributesCommand,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -27,25 +20,12 @@ import { CloudFormationClient, type CloudFormationClientConfig } from '@aws-sdk/
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { instrument, type Clients } from './clients.js';
 import { deleteBaseline, deployBaseline } from './baseline-stack.js';
-import {
-  listenersOf,
-  loadBalancersAll,
-  securityGroupByName,
-  securityGroupRules,
-  serviceByName,
-  servicesOf,
-  targetGroupsAll,
-} from './discovery.js';
+import { listenersOf, loadBalancersAll, securityGroupByName, securityGroupRules, serviceByName, targetGroupsAll } from './discovery.js';
+import { MODULE04 } from '../../fixtures/module04.js';
 import { retryEventual } from '../core/waits.js';
+import { ecsTags, runTags } from './tags.js';
 
-export const RUN_TAG = 'e2e:run';
-export const CREATED_TAG = 'e2e:created';
-
-const runTags = (runId: string) => [
-  { Key: RUN_TAG, Value: runId },
-  { Key: CREATED_TAG, Value: new Date().toISOString() },
-];
-const ecsTags = (runId: string) => runTags(runId).map((t) => ({ key: t.Key, value: t.Value }));
+const { targetGroup: TG, loadBalancer: LB, service: SVC, lockdown: LOCKDOWN } = MODULE04;
 
 export async function ensureTargetGroup(c: Clients, p: { name: string; vpcId: string; runId: string }): Promise<TargetGroup> {
   const existing = (await targetGroupsAll(c)).find((t) => t.TargetGroupName === p.name);
@@ -53,12 +33,12 @@ export async function ensureTargetGroup(c: Clients, p: { name: string; vpcId: st
   const r = await c.elb.send(
     new CreateTargetGroupCommand({
       Name: p.name,
-      TargetType: 'instance',
-      Protocol: 'HTTP',
-      Port: 8080,
+      TargetType: TG.targetType,
+      Protocol: TG.protocol,
+      Port: TG.port,
       VpcId: p.vpcId,
-      HealthyThresholdCount: 3,
-      HealthCheckIntervalSeconds: 6,
+      HealthyThresholdCount: TG.healthyThreshold,
+      HealthCheckIntervalSeconds: TG.intervalSeconds,
       Tags: runTags(p.runId),
     }),
   );
@@ -83,7 +63,15 @@ export async function ensureAlbSecurityGroup(c: Clients, p: { name: string; vpcI
       c.ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
-          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }],
+          IpPermissions: [
+            {
+              IpProtocol: LB.ingress.protocol,
+              FromPort: LB.ingress.port,
+              ToPort: LB.ingress.port,
+              IpRanges: [{ CidrIp: LB.ingress.ipv4 }],
+              Ipv6Ranges: [{ CidrIpv6: LB.ingress.ipv6 }],
+            },
+          ],
         }),
       ),
     ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound'],
@@ -100,8 +88,8 @@ export async function ensureLoadBalancer(
   const r = await c.elb.send(
     new CreateLoadBalancerCommand({
       Name: p.name,
-      Type: 'application',
-      Scheme: 'internet-facing',
+      Type: LB.type,
+      Scheme: LB.scheme,
       Subnets: p.subnetIds,
       SecurityGroups: [p.securityGroupId],
       Tags: runTags(p.runId),
@@ -111,13 +99,13 @@ export async function ensureLoadBalancer(
 }
 
 export async function ensureListener(c: Clients, p: { loadBalancerArn: string; targetGroupArn: string; runId: string }): Promise<string> {
-  const existing = (await listenersOf(c, p.loadBalancerArn)).find((l) => l.Port === 80);
+  const existing = (await listenersOf(c, p.loadBalancerArn)).find((l) => l.Port === LB.listener.port);
   if (existing) return existing.ListenerArn!;
   const r = await c.elb.send(
     new CreateListenerCommand({
       LoadBalancerArn: p.loadBalancerArn,
-      Protocol: 'HTTP',
-      Port: 80,
+      Protocol: LB.listener.protocol,
+      Port: LB.listener.port,
       DefaultActions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
       Tags: runTags(p.runId),
     }),
@@ -136,9 +124,9 @@ export async function ensureService(
       cluster: p.cluster,
       serviceName: p.name,
       taskDefinition: p.taskDefinition.taskDefinitionArn,
-      desiredCount: 3,
-      launchType: 'EC2',
-      loadBalancers: [{ targetGroupArn: p.targetGroupArn, containerName: p.containerName, containerPort: 8080 }],
+      desiredCount: SVC.desiredCount,
+      launchType: SVC.launchType,
+      loadBalancers: [{ targetGroupArn: p.targetGroupArn, containerName: p.containerName, containerPort: SVC.containerPort }],
       tags: ecsTags(p.runId),
     }),
   );
@@ -158,9 +146,9 @@ export async function lockDownInstances(c: Clients, p: { instanceGroupId: string
   const ingress = (await securityGroupRules(c, p.instanceGroupId)).filter((r) => !r.IsEgress);
   const already =
     ingress.length === 1 &&
-    ingress[0]!.IpProtocol === 'tcp' &&
-    ingress[0]!.FromPort === 0 &&
-    ingress[0]!.ToPort === 65535 &&
+    ingress[0]!.IpProtocol === LOCKDOWN.protocol &&
+    ingress[0]!.FromPort === LOCKDOWN.fromPort &&
+    ingress[0]!.ToPort === LOCKDOWN.toPort &&
     ingress[0]!.ReferencedGroupInfo?.GroupId === p.albGroupId;
   if (already) return;
   if (ingress.length > 0) {
@@ -169,146 +157,9 @@ export async function lockDownInstances(c: Clients, p: { instanceGroupId: string
   await c.ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: p.instanceGroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: p.albGroupId }] }],
+      IpPermissions: [{ IpProtocol: LOCKDOWN.protocol, FromPort: LOCKDOWN.fromPort, ToPort: LOCKDOWN.toPort, UserIdGroupPairs: [{ GroupId: p.albGroupId }] }],
     }),
   );
-}
-
-// ---- teardown and sweep: delete what carries the run tag, in reverse order of creation ----
-
-export interface SweepFilter {
-  /** Only this run's resources; undefined = every run's. */
-  runId?: string;
-  /** Only resources created longer ago than this. */
-  olderThanMs?: number;
-  /** ECS clusters whose services to look at. */
-  clusters: string[];
-}
-
-export interface SweepResult {
-  deleted: string[];
-  failed: { resource: string; error: string }[];
-}
-
-function tagMatches(tags: { key: string; value?: string }[], f: SweepFilter, now: number): boolean {
-  const run = tags.find((t) => t.key === RUN_TAG);
-  if (!run || (f.runId && run.value !== f.runId)) return false;
-  if (f.olderThanMs === undefined) return true;
-  const created = Date.parse(tags.find((t) => t.key === CREATED_TAG)?.value ?? '');
-  return Number.isFinite(created) && now - created >= f.olderThanMs;
-}
-
-async function elbTagged(c: Clients, arns: string[], f: SweepFilter, now: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < arns.length; i += 20) {
-    const r = await c.elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
-    for (const d of r.TagDescriptions ?? []) {
-      if (tagMatches((d.Tags ?? []).map((t) => ({ key: t.Key!, value: t.Value })), f, now)) out.push(d.ResourceArn!);
-    }
-  }
-  return out;
-}
-
-/**
- * Deletes tagged resources: services (scaled to 0, force-deleted), listeners, load balancers,
- * target groups, security groups. Each deletion is attempted even when another fails;
- * dependency errors (a group still attached to a deleting ALB) are retried for a while.
- */
-export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: number; timeoutMs?: number } = {}): Promise<SweepResult> {
-  const now = Date.now();
-  const result: SweepResult = { deleted: [], failed: [] };
-  const attempt = async (resource: string, fn: () => Promise<unknown>, retryOn: string[] = []) => {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    for (;;) {
-      try {
-        await fn();
-        result.deleted.push(resource);
-        return;
-      } catch (err) {
-        const name = (err as { name?: string }).name ?? 'Error';
-        if (retryOn.includes(name) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, opts.retryMs ?? 250));
-          continue;
-        }
-        result.failed.push({ resource, error: `${name}: ${(err as Error).message}` });
-        return;
-      }
-    }
-  };
-
-  // Our own target groups need not drain for 5 minutes before their services can go.
-  const tgs = await targetGroupsAll(c);
-  const taggedTgs = await elbTagged(c, tgs.map((t) => t.TargetGroupArn!), f, now);
-  for (const arn of taggedTgs) {
-    await c.elb
-      .send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '0' }] }))
-      .catch(() => undefined);
-  }
-
-  for (const cluster of f.clusters) {
-    let services: Service[] = [];
-    try {
-      services = await servicesOf(c, cluster);
-    } catch {
-      continue;
-    }
-    const ours = services.filter((s) => s.status === 'ACTIVE' && tagMatches((s.tags ?? []) as { key: string; value?: string }[], f, now));
-    for (const s of ours) {
-      await attempt(`service ${s.serviceName}`, async () => {
-        await deleteService(c, cluster, s.serviceArn!, true);
-        await untilInactive(c, cluster, s.serviceArn!, opts.timeoutMs ?? 60_000);
-      });
-    }
-  }
-
-  const lbs = await loadBalancersAll(c);
-  const taggedLbs = new Set(await elbTagged(c, lbs.map((l) => l.LoadBalancerArn!), f, now));
-  for (const lb of lbs) {
-    const listeners = await listenersOf(c, lb.LoadBalancerArn!);
-    const tagged = await elbTagged(c, listeners.map((l) => l.ListenerArn!), f, now);
-    for (const arn of tagged) await attempt(`listener ${arn}`, () => c.elb.send(new DeleteListenerCommand({ ListenerArn: arn })));
-  }
-  for (const lb of lbs.filter((l) => taggedLbs.has(l.LoadBalancerArn!))) {
-    await attempt(`load balancer ${lb.LoadBalancerName}`, () => c.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
-  }
-  for (const arn of taggedTgs) {
-    const name = tgs.find((t) => t.TargetGroupArn === arn)?.TargetGroupName;
-    await attempt(`target group ${name}`, () => c.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), ['ResourceInUse', 'ResourceInUseException']);
-  }
-  const sgs = await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag-key', Values: [RUN_TAG] }] }));
-  for (const sg of sgs.SecurityGroups ?? []) {
-    if (!tagMatches((sg.Tags ?? []).map((t) => ({ key: t.Key!, value: t.Value })), f, now)) continue;
-    // The lockdown made the instances' group refer to this one; that rule is the run's too.
-    await attempt(`rules referring to ${sg.GroupName}`, () => revokeReferences(c, sg.GroupId!));
-    await attempt(`security group ${sg.GroupName}`, () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId })), ['DependencyViolation']);
-  }
-  return result;
-}
-
-/** A deleted service is gone once INACTIVE (its tasks stopped); deleting what it used before that races it. */
-async function untilInactive(c: Clients, cluster: string, serviceArn: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await serviceByName(c, cluster, serviceArn);
-    if (!s || s.status === 'INACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`service ${s.serviceName} still ${s.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function revokeReferences(c: Clients, groupId: string): Promise<void> {
-  let NextToken: string | undefined;
-  do {
-    const r = await c.ec2.send(new DescribeSecurityGroupsCommand({ NextToken, MaxResults: 100 }));
-    for (const g of r.SecurityGroups ?? []) {
-      if (g.GroupId === groupId) continue;
-      const refs = (g.IpPermissions ?? []).filter((p) => p.UserIdGroupPairs?.some((u) => u.GroupId === groupId));
-      if (refs.length === 0) continue;
-      const perms = refs.map((p) => ({ ...p, IpRanges: [], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [{ GroupId: groupId }] }));
-      await c.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: g.GroupId, IpPermissions: perms }));
-    }
-    NextToken = r.NextToken;
-  } while (NextToken);
 }
 
 // ---- the module 01–03 baseline, on targets that do not come with one (LocalStack, AWS) ----

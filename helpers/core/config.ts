@@ -4,19 +4,12 @@
  * variable and what is allowed, and exit code 2.
  */
 import { randomBytes } from 'node:crypto';
+import { workshopNames, type Names } from '../../fixtures/module04.js';
+
+export { workshopNames, type Names };
 
 export type TargetName = 'sim' | 'localstack' | 'aws';
 export type Mode = 'provision' | 'verify';
-
-export interface Names {
-  cluster: string;
-  family: string;
-  oldService: string;
-  targetGroup: string;
-  loadBalancer: string;
-  albSecurityGroup: string;
-  service: string;
-}
 
 export interface Config {
   target: TargetName;
@@ -37,7 +30,26 @@ export interface Config {
   simTimeScale: number;
   /** Extra attribution pattern (E2E_ATTRIBUTION_PATTERN), a regex whose group 1 is the container id. */
   attributionPattern?: string;
+  /** E2E_BAIL=1: stop at the first failing check (teardown still runs). */
+  bail: boolean;
+  /** LOCALSTACK_AUTH_TOKEN, for starting LocalStack (ECS and ELBv2 are in its paid tier). */
+  localstackAuthToken?: string;
+  /** Baseline stack parameters on LocalStack/AWS (E2E_APP_IMAGE, E2E_AMI_PARAMETER). */
+  appImage?: string;
+  amiParameter?: string;
+  /** Test seam of the teardown proof: a provision run that fails at this spec (E2E_TEST_FAIL_AT). */
+  testFailAt?: string;
 }
+
+/**
+ * The only per-target facts below the targets layer: what must be known to validate the
+ * configuration before any target module is loaded.
+ */
+const TARGET_RULES: Record<TargetName, { defaultMode: Mode; endpoint: 'optional' | 'refused'; provisionNeedsPermission: boolean }> = {
+  sim: { defaultMode: 'provision', endpoint: 'optional', provisionNeedsPermission: false },
+  localstack: { defaultMode: 'provision', endpoint: 'optional', provisionNeedsPermission: false },
+  aws: { defaultMode: 'verify', endpoint: 'refused', provisionNeedsPermission: true },
+};
 
 export class ConfigError extends Error {
   constructor(
@@ -49,7 +61,6 @@ export class ConfigError extends Error {
   }
 }
 
-const TARGETS: TargetName[] = ['sim', 'localstack', 'aws'];
 const MODES: Mode[] = ['provision', 'verify'];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // ELB names: letters, digits, hyphens, ≤ 32 chars; the longest derived one is `<nick>-ecs-alb-sg`
@@ -57,18 +68,6 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NICKNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const LONGEST_SUFFIX = '-ecs-app-alb'.length;
 const ELB_NAME_MAX = 32;
-
-export function workshopNames(nickname: string): Names {
-  return {
-    cluster: `${nickname}_ecs_cluster`,
-    family: `${nickname}_app_service`,
-    oldService: `${nickname}_app_service`,
-    targetGroup: `${nickname}-ecs-tg`,
-    loadBalancer: `${nickname}-ecs-alb`,
-    albSecurityGroup: `${nickname}-ecs-alb-sg`,
-    service: `${nickname}-ecs-app-alb`,
-  };
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -99,8 +98,9 @@ function elbName(variable: string, value: string): string {
 }
 
 export function parseConfig(env: Env = process.env): Config {
-  const target = oneOf(env, 'E2E_TARGET', TARGETS, 'sim');
-  const mode = oneOf(env, 'E2E_MODE', MODES, target === 'aws' ? 'verify' : 'provision');
+  const target = oneOf(env, 'E2E_TARGET', Object.keys(TARGET_RULES) as TargetName[], 'sim');
+  const rules = TARGET_RULES[target];
+  const mode = oneOf(env, 'E2E_MODE', MODES, rules.defaultMode);
 
   const nickname = env.E2E_NICKNAME || 'nick';
   if (!NICKNAME.test(nickname)) {
@@ -126,13 +126,13 @@ export function parseConfig(env: Env = process.env): Config {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new ConfigError('E2E_ENDPOINT', `'${env.E2E_ENDPOINT}' must be http:// or https://`);
     }
-    if (target === 'aws') throw new ConfigError('E2E_ENDPOINT', 'is not used with E2E_TARGET=aws; unset it or pick sim or localstack');
+    if (rules.endpoint === 'refused') throw new ConfigError('E2E_ENDPOINT', `is not used with E2E_TARGET=${target}; unset it or pick sim or localstack`);
     endpoint = url.origin;
   }
 
   const allowProvision = flag(env, 'E2E_ALLOW_PROVISION');
-  if (target === 'aws' && mode === 'provision' && !allowProvision) {
-    throw new ConfigError('E2E_MODE', 'provision on E2E_TARGET=aws creates billable resources; set E2E_ALLOW_PROVISION=1 to allow it');
+  if (rules.provisionNeedsPermission && mode === 'provision' && !allowProvision) {
+    throw new ConfigError('E2E_MODE', `provision on E2E_TARGET=${target} creates billable resources; set E2E_ALLOW_PROVISION=1 to allow it`);
   }
 
   const scaleRaw = env.E2E_SIM_TIME_SCALE;
@@ -176,5 +176,10 @@ export function parseConfig(env: Env = process.env): Config {
     names,
     simTimeScale,
     attributionPattern: env.E2E_ATTRIBUTION_PATTERN || undefined,
+    bail: flag(env, 'E2E_BAIL'),
+    localstackAuthToken: env.LOCALSTACK_AUTH_TOKEN || undefined,
+    appImage: env.E2E_APP_IMAGE || undefined,
+    amiParameter: env.E2E_AMI_PARAMETER || undefined,
+    testFailAt: env.E2E_TEST_FAIL_AT || undefined,
   };
 }

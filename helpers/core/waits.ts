@@ -1,17 +1,18 @@
 /**
- * Waits that name their condition and the last state seen. They poll fast (the target's
- * pollMs; 50 ms on the simulator) because SDK waiters poll every 15 s at best and treat a
- * DRAINING service as failure; "stable" is decided here by what the checks need.
+ * The one poll/retry primitive. Waits name their condition and the last state seen; they poll
+ * fast (the target's pollMs; 50 ms on the simulator) because SDK waiters poll every 15 s at best
+ * and treat a DRAINING service as failure. A poll that throws stops the wait at once — unless the
+ * error is transient (throttling, a read that has not caught up with a write): then it is polled
+ * again later, with backoff, and the wait's record says so. The clock is injectable.
  */
-import { appendFileSync } from 'node:fs';
-import pWaitFor, { TimeoutError } from 'p-wait-for';
-
 export interface WaitRecord {
   what: string;
   ms: number;
   polls: number;
   lastState: string;
   ok: boolean;
+  /** Polls answered by a transient error (throttling, eventual consistency), polled again later. */
+  transient?: number;
 }
 
 export class WaitTimeout extends Error {
@@ -28,67 +29,99 @@ export class WaitTimeout extends Error {
 /** A poll that returns the state it saw and whether the wait is over. */
 export type Poll<T> = () => Promise<{ done: boolean; state: string; value?: T }>;
 
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 export interface WaitOptions {
   pollMs: number;
   timeoutMs: number;
   /** Progress lines go here (stderr by default) every progressEveryMs. */
   progress?: (line: string) => void;
   progressEveryMs?: number;
-  now?: () => number;
+  /** A label when the error means "poll again later" (throttling, not yet consistent); undefined = fatal. */
+  transient?: (err: unknown) => string | undefined;
+  /** Give up after this many polls (the last error is thrown as it is). */
+  maxPolls?: number;
+  /** Every finished wait, done or not (the report's timeline). */
+  onRecord?: (record: WaitRecord) => void;
+  clock?: Partial<Clock>;
 }
 
+/** Backoff after transient errors: doubling from pollMs, at most 32 × pollMs and 5 s. */
+const backoff = (pollMs: number, streak: number) => Math.min(pollMs * 2 ** Math.min(streak, 5), Math.max(pollMs, 5_000));
+
 export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions): Promise<{ value: T | undefined; record: WaitRecord }> {
-  const now = opts.now ?? (() => performance.now());
+  const clock = { ...realClock, ...opts.clock };
   const progress = opts.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const every = opts.progressEveryMs ?? 5_000;
-  const started = now();
+  const started = clock.now();
   let lastState = 'not polled yet';
   let lastProgress = started;
   let polls = 0;
-  let value: T | undefined;
+  let transient = 0;
+  let streak = 0;
   const finish = (ok: boolean): WaitRecord => {
-    const record = { what, ms: Math.round(now() - started), polls, lastState, ok };
-    // the report's timeline (built in the main process) reads the workers' waits from this file
-    if (process.env.E2E_WAIT_LOG) appendFileSync(process.env.E2E_WAIT_LOG, `${JSON.stringify(record)}\n`);
+    const record: WaitRecord = { what, ms: Math.round(clock.now() - started), polls, lastState, ok, ...(transient ? { transient } : {}) };
+    opts.onRecord?.(record);
     return record;
   };
-  try {
-    await pWaitFor(
-      async () => {
-        polls++;
-        const r = await poll();
-        lastState = r.state;
-        value = r.value;
-        const t = now();
-        if (!r.done && t - lastProgress >= every) {
-          lastProgress = t;
-          progress(`… waiting for ${what} (${((t - started) / 1000).toFixed(1)} s so far, last state: ${lastState})`);
-        }
-        return r.done;
-      },
-      { interval: opts.pollMs, timeout: { milliseconds: opts.timeoutMs }, before: true },
-    );
-  } catch (err) {
-    if (err instanceof TimeoutError) {
+  for (;;) {
+    polls++;
+    try {
+      const r = await poll();
+      streak = 0;
+      lastState = r.state;
+      if (r.done) return { value: r.value, record: finish(true) };
+    } catch (err) {
+      const label = opts.transient?.(err);
+      if (!label || (opts.maxPolls !== undefined && polls >= opts.maxPolls)) {
+        finish(false);
+        throw err;
+      }
+      transient++;
+      streak++;
+      lastState = label;
+    }
+    const t = clock.now();
+    if (t - lastProgress >= every) {
+      lastProgress = t;
+      progress(`… waiting for ${what} (${((t - started) / 1000).toFixed(1)} s so far, last state: ${lastState})`);
+    }
+    if (t - started >= opts.timeoutMs || (opts.maxPolls !== undefined && polls >= opts.maxPolls)) {
       const record = finish(false);
       throw new WaitTimeout(what, record.ms, lastState);
     }
-    finish(false);
-    throw err;
+    await clock.sleep(Math.min(streak ? backoff(opts.pollMs, streak) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started))));
   }
-  return { value, record: finish(true) };
 }
 
-/** Retries a read that may follow a write too closely (eventual consistency), on the named errors only. */
-export async function retryEventual<T>(fn: () => Promise<T>, codes: string[], opts: { tries?: number; delayMs?: number } = {}): Promise<T> {
-  const tries = opts.tries ?? 8;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const name = (err as { name?: string }).name ?? '';
-      if (i >= tries || !codes.includes(name)) throw err;
-      await new Promise((r) => setTimeout(r, (opts.delayMs ?? 250) * i));
-    }
-  }
+/** A label for errors whose name is one of `codes` (for WaitOptions.transient). */
+export const errorNamed =
+  (codes: readonly string[]) =>
+  (err: unknown): string | undefined => {
+    const name = (err as { name?: string })?.name ?? '';
+    return codes.includes(name) ? name : undefined;
+  };
+
+/**
+ * Retries a call on the named errors only (a read that may follow a write too closely), through
+ * waitFor: linear-ish backoff from delayMs, at most `tries` calls, the last error thrown as it is.
+ */
+export async function retryEventual<T>(fn: () => Promise<T>, codes: string[], opts: { tries?: number; delayMs?: number; what?: string; clock?: Partial<Clock> } = {}): Promise<T> {
+  const { value } = await waitFor(opts.what ?? 'a read to see the last write', async () => ({ done: true, state: 'answered', value: await fn() }), {
+    pollMs: opts.delayMs ?? 250,
+    timeoutMs: Number.POSITIVE_INFINITY,
+    maxPolls: opts.tries ?? 8,
+    transient: errorNamed(codes),
+    progress: () => {},
+    clock: opts.clock,
+  });
+  return value as T;
 }

@@ -2,7 +2,7 @@
  * report.json (DESIGN.md's contract; other tools read it), report.md, and the vitest reporter
  * that fills them from the checks' results and meta.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import type { ApiCall } from '../cloud/clients.js';
@@ -50,17 +50,16 @@ export function summarize(checks: CheckResult[]) {
   return { passed: count('passed'), failed: count('failed'), skipped: count('skipped') };
 }
 
-export function readJsonLines<T>(file: string | undefined): T[] {
-  if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
-}
-
 /** The checks of the e2e modules, in file order, from vitest's results and the checks' meta. */
-export function checksFromModules(modules: ReadonlyArray<TestModule>): { checks: CheckResult[]; distribution?: Record<string, number> } {
+export function checksFromModules(modules: ReadonlyArray<TestModule>): {
+  checks: CheckResult[];
+  distribution?: Record<string, number>;
+  apiCalls: ApiCall[];
+  waits: WaitRecord[];
+} {
   const checks: CheckResult[] = [];
+  const apiCalls: ApiCall[] = [];
+  const waits: WaitRecord[] = [];
   let distribution: Record<string, number> | undefined;
   const sorted = [...modules].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
   for (const mod of sorted) {
@@ -84,9 +83,11 @@ export function checksFromModules(modules: ReadonlyArray<TestModule>): { checks:
               : undefined;
       checks.push({ id, spec, title, status, ...(reason ? { reason } : {}), ...(meta?.evidence ? { evidence: meta.evidence } : {}) });
       if (meta?.distribution) distribution = meta.distribution;
+      apiCalls.push(...(meta?.apiCalls ?? []));
+      waits.push(...(meta?.waits ?? []));
     }
   }
-  return { checks, distribution };
+  return { checks, distribution, apiCalls, waits };
 }
 
 export function renderMarkdown(r: Report): string {
@@ -119,11 +120,11 @@ export class E2eReporter implements Reporter {
   report?: Report;
   constructor(
     private readonly run: RunInfo,
-    private readonly opts: { reportDir: string; callLogFile?: string; waitLogFile?: string; extra?: (dir: string, r: Report) => void },
+    private readonly opts: { reportDir: string; mainProcessCalls?: ApiCall[]; extra?: (dir: string, r: Report) => void },
   ) {}
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const { checks, distribution } = checksFromModules(modules);
+    const { checks, distribution, apiCalls, waits } = checksFromModules(modules);
     this.report = {
       target: this.run.target,
       mode: this.run.mode,
@@ -133,8 +134,8 @@ export class E2eReporter implements Reporter {
       durationMs: Date.now() - this.run.startedAt.getTime(),
       checks,
       ...(distribution ? { distribution } : {}),
-      apiCalls: readJsonLines<ApiCall>(this.opts.callLogFile),
-      waits: readJsonLines<WaitRecord>(this.opts.waitLogFile),
+      apiCalls: [...(this.opts.mainProcessCalls ?? []), ...apiCalls],
+      waits,
     };
     writeReports(this.opts.reportDir, this.report, this.opts.extra);
   }

@@ -1,68 +1,77 @@
 /**
- * A run's outer lifecycle: start the target (if it is ours to start), share its endpoint and
- * run id with the spec workers through the environment, and at the end remove what the run
- * created and stop the target — once, whichever way the run ends.
+ * A run's outer lifecycle: start the target (if it is ours to start), deploy the module 01–03
+ * baseline where the target does not come with one, and at the end remove what the run
+ * created and stop the target — once, whichever way the run ends. What the workers need to
+ * know comes back as `config` (the endpoint, the attribution pattern): the caller hands it to
+ * them; nothing travels through process.env.
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../core/config.js';
-import { startTarget } from '../targets/start.js';
+import type { ApiCall } from '../cloud/clients.js';
 import type { EnsuredBaseline } from '../cloud/provision.js';
+import { targetOf } from '../targets/index.js';
 
 export interface RunTarget {
-  endpoint?: string;
+  /** The run's configuration as the workers must see it: with the started target's endpoint. */
+  config: Config;
+  /** API calls made here, in the main process (the baseline stack), for the report. */
+  calls: ApiCall[];
   finish(): Promise<void>;
 }
 
-export async function startRunTarget(config: Config): Promise<RunTarget> {
-  mkdirSync(config.reportDir, { recursive: true });
-  process.env.E2E_RUN_ID = config.runId;
+export async function startRunTarget(initial: Config): Promise<RunTarget> {
+  mkdirSync(initial.reportDir, { recursive: true });
   // The SDK (for teardown) loads while the run goes on, not before it starts.
   const teardown = import('./teardown.js');
   teardown.catch(() => undefined);
-  const started = await startTarget(config);
-  if (started.endpoint) process.env.E2E_ENDPOINT = started.endpoint;
+  const target = targetOf(initial);
+  const started = await target.start(initial);
+  let config: Config = { ...initial, endpoint: started.endpoint };
+  const calls: ApiCall[] = [];
   let baseline: EnsuredBaseline | undefined;
   let finishing: Promise<void> | undefined;
   const finish = () =>
     (finishing ??= (async () => {
       try {
-        await (await teardown).teardownRun({ ...config, endpoint: started.endpoint });
+        await (await teardown).teardownRun(config);
         if (!config.keep) await baseline?.remove();
       } finally {
         await started.stop();
       }
     })());
-  if (config.mode === 'provision' && config.target !== 'sim') {
+  if (config.mode === 'provision' && target.deploysBaseline) {
     try {
-      baseline = await provisionBaseline({ ...config, endpoint: started.endpoint });
+      const deployed = await provisionBaseline(config, calls);
+      baseline = deployed.baseline;
+      config = deployed.config;
     } catch (err) {
       await finish();
       throw err;
     }
   }
-  return { endpoint: started.endpoint, finish };
+  return { config, calls, finish };
 }
 
 /** LocalStack and AWS come without the module 01–03 state: deploy it (the app image answers `Hostname: <id>`). */
-async function provisionBaseline(config: Config): Promise<EnsuredBaseline> {
+async function provisionBaseline(config: Config, calls: ApiCall[]): Promise<{ baseline: EnsuredBaseline; config: Config }> {
   const [{ APP_IMAGE_ATTRIBUTION_PATTERN }, { createClients, sdkConfig }, { ensureBaseline }, { profileFor }] = await Promise.all([
     import('../../fixtures/images.js'),
     import('../cloud/clients.js'),
     import('../cloud/provision.js'),
-    import('../targets/profile.js'),
+    import('../targets/index.js'),
   ]);
   const profile = profileFor(config);
-  const clients = createClients(profile, 'provision', process.env.E2E_CALL_LOG);
+  const clients = createClients(profile, 'provision', calls);
   try {
-    const b = await ensureBaseline(clients, sdkConfig(profile), {
+    const baseline = await ensureBaseline(clients, sdkConfig(profile), {
       nickname: config.nickname,
       cluster: config.names.cluster,
       runId: config.runId,
-      appImage: process.env.E2E_APP_IMAGE || undefined,
-      amiParameter: process.env.E2E_AMI_PARAMETER || undefined,
+      appImage: config.appImage,
+      amiParameter: config.amiParameter,
     });
-    if (b.stackName) process.env.E2E_ATTRIBUTION_PATTERN ??= APP_IMAGE_ATTRIBUTION_PATTERN;
-    return b;
+    const attributionPattern = baseline.stackName ? (config.attributionPattern ?? APP_IMAGE_ATTRIBUTION_PATTERN) : config.attributionPattern;
+    return { baseline, config: { ...config, attributionPattern } };
   } finally {
     clients.destroy();
   }

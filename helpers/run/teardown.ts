@@ -1,8 +1,8 @@
 /** After a provision run: delete what carries this run's tag, unless E2E_KEEP=1. */
 import { createClients } from '../cloud/clients.js';
 import type { Config } from '../core/config.js';
-import { sweepTagged, type SweepResult } from '../cloud/provision.js';
-import { profileFor } from '../targets/profile.js';
+import { sweepTagged, type SweepResult } from '../cloud/sweep.js';
+import { profileFor } from '../targets/index.js';
 
 export async function teardownRun(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SweepResult | undefined> {
   if (config.mode !== 'provision') return undefined;

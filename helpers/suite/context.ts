@@ -8,13 +8,16 @@ import type { Cluster, ContainerInstance, Service, Task, TaskDefinition } from '
 import type { Listener, LoadBalancer, TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { createClients, type Clients } from '../cloud/clients.js';
-import { parseConfig, type Config } from '../core/config.js';
+import { inject } from 'vitest';
+import { createClients, type ApiCall, type Clients } from '../cloud/clients.js';
 import * as find from '../cloud/discovery.js';
 import type { Found } from '../cloud/discovery.js';
+import { throttled } from '../cloud/errors.js';
 import * as provision from '../cloud/provision.js';
-import { profileFor, type TargetProfile } from '../targets/profile.js';
-import { waitFor, type Poll } from '../core/waits.js';
+import type { Config } from '../core/config.js';
+import { waitFor, type Poll, type WaitRecord } from '../core/waits.js';
+import { profileFor, type TargetProfile } from '../targets/index.js';
+import { RUN_CONFIG } from './provided.js';
 
 export interface Baseline {
   cluster: Cluster;
@@ -60,22 +63,31 @@ const memo = <T>(fn: () => Promise<T>): (() => Promise<T>) => {
 export class E2e {
   readonly clients: Clients;
   readonly provisioning: boolean;
+  /** API calls and waits not yet handed to a check's meta (the report reads them from there). */
+  readonly calls: ApiCall[] = [];
+  readonly waits: WaitRecord[] = [];
 
   constructor(
     readonly config: Config,
     readonly profile: TargetProfile,
   ) {
-    this.clients = createClients(profile, config.mode, process.env.E2E_CALL_LOG);
+    this.clients = createClients(profile, config.mode, this.calls);
     this.provisioning = config.mode === 'provision';
   }
 
   /**
    * Waits for a condition. In verify mode nothing is being changed by this run, so a state
-   * that is not reached soon will not be reached: the wait is short (settleMs).
+   * that is not reached soon will not be reached: the wait is short (settleMs). Throttling
+   * is "poll again later", never a verdict.
    */
   wait<T>(what: string, poll: Poll<T>) {
     const { pollMs, waitTimeoutMs, settleMs } = this.profile.timing;
-    return waitFor(what, poll, { pollMs, timeoutMs: this.provisioning ? waitTimeoutMs : Math.min(settleMs, waitTimeoutMs) });
+    return waitFor(what, poll, {
+      pollMs,
+      timeoutMs: this.provisioning ? waitTimeoutMs : Math.min(settleMs, waitTimeoutMs),
+      transient: throttled,
+      onRecord: (r) => this.waits.push(r),
+    });
   }
 
   async callerIdentity() {
@@ -174,6 +186,21 @@ export class E2e {
     await provision.lockDownInstances(this.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
   });
 
+  /** Module 04 step 3 (provision mode): the old service scaled to 0. */
+  async scaleOldServiceToZero(): Promise<void> {
+    if (!this.provisioning) return;
+    const { cluster, oldService } = this.config.names;
+    await provision.scaleService(this.clients, cluster, oldService, 0);
+  }
+
+  /** Module 04 step 3 (provision mode): the old service deleted, once it is scaled to 0. */
+  async deleteOldService(): Promise<void> {
+    if (!this.provisioning) return;
+    const { cluster, oldService } = this.config.names;
+    const svc = await this.serviceNow(oldService);
+    if (svc?.status === 'ACTIVE') await provision.deleteService(this.clients, cluster, oldService);
+  }
+
   /** Re-reads the ALB (its state changes while provisioning). */
   async loadBalancerNow(): Promise<LoadBalancer> {
     const { loadBalancer } = await this.alb();
@@ -257,27 +284,12 @@ export class E2e {
 
 let current: E2e | undefined;
 
-/** The run's context, built once per worker from the E2E_* environment. */
+/** The run's context, built once per worker from the configuration the main process provided. */
 export function e2e(): E2e {
   if (!current) {
-    const config = parseConfig(process.env);
+    const config = inject(RUN_CONFIG);
+    if (!config) throw new Error('no run configuration was provided to the worker: run the specs with `ecs-alb-e2e run` or vitest.e2e.config.ts');
     current = new E2e(config, profileFor(config));
   }
   return current;
-}
-
-export { provision };
-
-/**
- * Turns a failed lookup of an earlier step's resource into a skip naming that step, so a
- * missing target group fails once (at target-group.found) instead of in every later check.
- */
-export async function need<T>(dependsOn: string, lookup: Promise<T>): Promise<T> {
-  try {
-    return await lookup;
-  } catch (err) {
-    const { Skip } = await import('./step.js');
-    if (err instanceof Skip) throw err;
-    throw new Skip(`depends on ${dependsOn}: ${(err as Error).message.split('\n')[0]}`);
-  }
 }

@@ -4,8 +4,11 @@
  * input could not be had (a resource not found, a target that cannot perform it) is
  * reported as skipped with the reason — never as passed.
  */
-import { it, type TestContext } from 'vitest';
+import { inject, it, type TestContext } from 'vitest';
+import type { ApiCall } from '../cloud/clients.js';
+import type { WaitRecord } from '../core/waits.js';
 import { e2e, type E2e } from './context.js';
+import { RUN_CONFIG } from './provided.js';
 
 export type Evidence = Record<string, unknown>;
 
@@ -14,6 +17,9 @@ export interface CheckMeta {
   evidence?: Evidence;
   distribution?: Record<string, number>;
   reason?: string;
+  /** The API calls and waits made since the previous check ended (the report's apiCalls and waits). */
+  apiCalls?: ApiCall[];
+  waits?: WaitRecord[];
 }
 
 declare module 'vitest' {
@@ -47,6 +53,11 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
     const meta: CheckMeta = { checkId: id };
     test.task.meta.check = meta;
     const ctx = e2e();
+    // what the check called and waited for travels to the main process with its result
+    test.onTestFinished(() => {
+      meta.apiCalls = ctx.calls.splice(0);
+      meta.waits = ctx.waits.splice(0);
+    });
     const skipReason = opts.skipIf?.(ctx);
     if (skipReason) {
       meta.reason = skipReason;
@@ -74,7 +85,7 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
 
 export function step(spec: string) {
   // Test seam for the teardown proof: a provision run that fails at this spec.
-  if (process.env.E2E_TEST_FAIL_AT === spec) {
+  if (inject(RUN_CONFIG)?.testFailAt === spec) {
     it(`[${spec}.injected-failure] fails on purpose (E2E_TEST_FAIL_AT)`, () => {
       throw new Error(`injected failure at ${spec} (E2E_TEST_FAIL_AT)`);
     });
@@ -110,4 +121,17 @@ export function step(spec: string) {
 export function recordDistribution(test: TestContext, distribution: Record<string, number>): void {
   const meta = test.task.meta.check;
   if (meta) meta.distribution = distribution;
+}
+
+/**
+ * Turns a failed lookup of an earlier step's resource into a skip naming that step, so a
+ * missing target group fails once (at target-group.found) instead of in every later check.
+ */
+export async function need<T>(dependsOn: string, lookup: Promise<T>): Promise<T> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof Skip) throw err;
+    throw new Skip(`depends on ${dependsOn}: ${(err as Error).message.split('\n')[0]}`);
+  }
 }

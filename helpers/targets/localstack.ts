@@ -5,8 +5,9 @@
  * testcontainers is imported lazily: this module is loaded by every target profile, and a run
  * against the simulator should not pay for (or depend on) the Docker client.
  */
-import type { AlbAddress } from './profile.js';
 import { LOCALSTACK_IMAGE } from '../../fixtures/images.js';
+import type { Config } from '../core/config.js';
+import { EMULATOR_CREDENTIALS, type AlbAddress, type Target, type TargetProfile } from './profile.js';
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
@@ -143,8 +144,6 @@ export async function startLocalstack(options: StartLocalstackOptions, deps: Loc
   };
 }
 
-type Env = Record<string, string | undefined>;
-
 const NEEDS_NEITHER = 'E2E_TARGET=sim needs neither';
 
 /**
@@ -152,11 +151,39 @@ const NEEDS_NEITHER = 'E2E_TARGET=sim needs neither';
  * is already running elsewhere and neither is needed here. Returns null, or one line saying
  * what is missing (the CLI prints it and exits 2).
  */
-export async function localstackPreflight(env: Env, deps: Pick<LocalstackDeps, 'dockerAvailable'> = realDeps): Promise<string | null> {
-  if (env.E2E_ENDPOINT) return null;
+export async function localstackPreflight(
+  config: Pick<Config, 'endpoint' | 'localstackAuthToken'>,
+  deps: Pick<LocalstackDeps, 'dockerAvailable'> = realDeps,
+): Promise<string | null> {
+  if (config.endpoint) return null;
   const missing: string[] = [];
-  if (!env.LOCALSTACK_AUTH_TOKEN) missing.push('LOCALSTACK_AUTH_TOKEN is not set (ECS and ELBv2 need a paid LocalStack tier)');
+  if (!config.localstackAuthToken) missing.push('LOCALSTACK_AUTH_TOKEN is not set (ECS and ELBv2 need a paid LocalStack tier)');
   if (!(await deps.dockerAvailable())) missing.push('no Docker engine is reachable (DOCKER_HOST or /var/run/docker.sock) to start LocalStack in');
   if (missing.length === 0) return null;
   return `E2E_TARGET=localstack: ${missing.join(' and ')}; fix that or set E2E_ENDPOINT to a running LocalStack. ${NEEDS_NEITHER}.`;
 }
+
+export const localstackTarget: Target = {
+  name: 'localstack',
+  deploysBaseline: true,
+  preflight: (config) => localstackPreflight(config),
+  async start(config: Config) {
+    if (config.endpoint) return { endpoint: config.endpoint, stop: async () => {} };
+    return startLocalstack({ authToken: config.localstackAuthToken ?? '' });
+  },
+  profile(config: Config, endpoint = config.endpoint): TargetProfile {
+    if (!endpoint) throw new Error('the localstack target needs its endpoint (E2E_ENDPOINT); start it first');
+    return {
+      name: 'localstack',
+      region: config.region,
+      endpoint,
+      credentials: EMULATOR_CREDENTIALS,
+      capabilities: {
+        noSgEnforcement: 'LocalStack does not enforce security groups on traffic, so a blocked path cannot be observed there',
+        unreliableHealth: 'LocalStack target-health transitions are unreliable; readiness is judged by traffic',
+      },
+      timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
+      albAddress: (dns, port, arn) => localstackAlbAddress(endpoint, dns, port, arn),
+    };
+  },
+};

@@ -46,52 +46,20 @@ export interface TargetProfile {
   albAddress(dnsName: string, port: number, loadBalancerArn?: string): AlbAddress;
 }
 
-const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-export function profileFor(config: Config, endpoint = config.endpoint): TargetProfile {
-  switch (config.target) {
-    case 'sim': {
-      if (!endpoint) throw new Error('the sim target needs its endpoint (E2E_ENDPOINT); start it with startTarget()');
-      const scale = config.simTimeScale;
-      return {
-        name: 'sim',
-        region: config.region,
-        endpoint,
-        credentials: EMULATOR_CREDENTIALS,
-        capabilities: {},
-        timing: {
-          pollMs: 50,
-          // the slowest simulated path (300 s deregistration delay) plus slack, scaled
-          waitTimeoutMs: Math.max(10_000, 600_000 * scale),
-          directProbeTimeoutMs: 1_000,
-          requestTimeoutMs: Math.max(2_000, 20_000 * scale),
-          settleMs: Math.max(3_000, 60_000 * scale),
-        },
-        albAddress: (dns, port) => ({ origin: endpoint, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
-      };
-    }
-    case 'localstack': {
-      if (!endpoint) throw new Error('the localstack target needs its endpoint (E2E_ENDPOINT); start it with startTarget()');
-      return {
-        name: 'localstack',
-        region: config.region,
-        endpoint,
-        credentials: EMULATOR_CREDENTIALS,
-        capabilities: {
-          noSgEnforcement: 'LocalStack does not enforce security groups on traffic, so a blocked path cannot be observed there',
-          unreliableHealth: 'LocalStack target-health transitions are unreliable; readiness is judged by traffic',
-        },
-        timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
-        albAddress: (dns, port, arn) => localstackAlbAddress(endpoint, dns, port, arn),
-      };
-    }
-    case 'aws':
-      return {
-        name: 'aws',
-        region: config.region,
-        capabilities: {},
-        timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, requestTimeoutMs: 10_000, settleMs: 60_000 },
-        albAddress: (dns, port) => ({ origin: `http://${dns}:${port}`, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
-      };
-  }
+export interface StartedTarget {
+  endpoint?: string;
+  stop(): Promise<void>;
+}
+
+export interface Target {
+  name: TargetName;
+  /** What is known wrong before touching anything: one line (exit 2), or null. */
+  preflight(config: Config): Promise<string | null>;
+  /** Starts the target when it is ours to start (a simulator, a container); else returns the endpoint. */
+  start(config: Config): Promise<StartedTarget>;
+  profile(config: Config, endpoint?: string): TargetProfile;
+  /** Provision mode must first deploy the module 01–03 state (the simulator comes seeded with it). */
+  deploysBaseline: boolean;
 }

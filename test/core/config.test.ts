@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, workshopNames } from '../../helpers/core/config.js';
-import { profileFor } from '../../helpers/targets/profile.js';
+import { profileFor } from '../../helpers/targets/index.js';
 
 const fails = (env: Record<string, string>) => {
   try {

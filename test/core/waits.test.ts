@@ -22,7 +22,7 @@ describe('waitFor', () => {
     await waitFor('tasks to run', async () => {
       t += 3_000;
       return { done: ++n === 3, state: `${n} running` };
-    }, { pollMs: 1, timeoutMs: 1_000, progress: (l) => lines.push(l), progressEveryMs: 5_000, now: () => t });
+    }, { pollMs: 1, timeoutMs: 60_000, progress: (l) => lines.push(l), progressEveryMs: 5_000, clock: { now: () => t } });
     expect(lines).toEqual(['… waiting for tasks to run (6.0 s so far, last state: 2 running)']);
   });
 

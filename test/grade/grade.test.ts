@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkGradeOptions, childEnv, grade, GradeInputError, type AssumeRoleRequest, type ChildRun, type GradeDeps, type GradeOptions } from '../../cli/grade.js';
+import { checkGradeOptions, GradeInputError } from '../../cli/grade.js';
+import { childEnv, grade, type AssumeRoleRequest, type ChildRun, type GradeDeps, type GradeOptions } from '../../helpers/grade/runner.js';
 import { renderSummaryCsv, score } from '../../helpers/grade/summary.js';
 import type { CheckResult, Report } from '../../helpers/report/report.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { limitConcurrency, mapWithConcurrency, parseRoster, parseShard, RosterFormatError, shard, ShardError, splitCsvLine } from '../../helpers/grade/roster.js';
+import { limitConcurrency, mapWithConcurrency } from '../../helpers/core/concurrency.js';
+import { parseRoster, parseShard, RosterFormatError, shard, ShardError, splitCsvLine } from '../../helpers/grade/roster.js';
 
 describe('roster CSV', () => {
   it('reads the required and optional columns, in any order, skipping blank lines', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, sdkConfig } from '../../helpers/cloud/clients.js';
 import { parseConfig } from '../../helpers/core/config.js';
 import { ensureBaseline } from '../../helpers/cloud/provision.js';
-import { profileFor } from '../../helpers/targets/profile.js';
+import { profileFor } from '../../helpers/targets/index.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 
 let sim: RunningSim;

@@ -75,12 +75,12 @@ describe('localstackPreflight', () => {
   it('needs nothing when E2E_ENDPOINT points at a running LocalStack', async () => {
     let asked = false;
     const deps = { dockerAvailable: async () => ((asked = true), false) };
-    expect(await localstackPreflight({ E2E_ENDPOINT: 'http://127.0.0.1:4566' }, deps)).toBeNull();
+    expect(await localstackPreflight({ endpoint: 'http://127.0.0.1:4566' }, deps)).toBeNull();
     expect(asked).toBe(false);
   });
 
   it('passes with a token and a Docker engine', async () => {
-    expect(await localstackPreflight({ LOCALSTACK_AUTH_TOKEN: 'ls-abc' }, docker(true))).toBeNull();
+    expect(await localstackPreflight({ localstackAuthToken: 'ls-abc' }, docker(true))).toBeNull();
   });
 
   it('names a missing token in one line, and says the sim needs neither', async () => {
@@ -92,7 +92,7 @@ describe('localstackPreflight', () => {
   });
 
   it('names a missing Docker engine in one line, and says the sim needs neither', async () => {
-    const message = await localstackPreflight({ LOCALSTACK_AUTH_TOKEN: 'ls-abc' }, docker(false));
+    const message = await localstackPreflight({ localstackAuthToken: 'ls-abc' }, docker(false));
     expect(message).toMatch(/no Docker engine is reachable/);
     expect(message).not.toMatch(/LOCALSTACK_AUTH_TOKEN/);
     expect(message).toMatch(/E2E_TARGET=sim needs neither/);
@@ -100,7 +100,7 @@ describe('localstackPreflight', () => {
   });
 
   it('names both when both are missing', async () => {
-    const message = await localstackPreflight({ LOCALSTACK_AUTH_TOKEN: '' }, docker(false));
+    const message = await localstackPreflight({ localstackAuthToken: '' }, docker(false));
     expect(message).toMatch(/LOCALSTACK_AUTH_TOKEN is not set .* and no Docker engine is reachable/);
     expect(message).not.toContain('\n');
   });

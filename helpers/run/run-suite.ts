@@ -1,17 +1,21 @@
 /**
- * `run`: checks the configuration (exit 2 on bad input, before any AWS call), then runs the
- * specs with vitest in this process, writes the reports, and tears down on Ctrl-C as well.
+ * A run: checks the configuration (exit 2 on bad input, before any AWS call), starts the
+ * target, runs the specs with vitest in this process — handing the worker the run's
+ * configuration with vitest's provide/inject — writes the reports, and tears down on Ctrl-C too.
  */
-import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, parseConfig, type Config } from '../helpers/core/config.js';
-import { localstackPreflight } from '../helpers/targets/localstack.js';
-import { E2eReporter, summarize, type Report } from '../helpers/report/report.js';
+import { ConfigError, parseConfig, type Config } from '../core/config.js';
+import { E2eReporter, summarize, type Report } from '../report/report.js';
+import { RUN_CONFIG } from '../suite/provided.js';
+import { targetOf } from '../targets/index.js';
 
 export class BadInput extends Error {}
 
+type Env = Record<string, string | undefined>;
+
 /** Everything that can be known wrong before touching a cloud. Throws BadInput with one line. */
-export async function preflight(env: NodeJS.ProcessEnv): Promise<Config> {
+export async function preflight(env: Env): Promise<Config> {
   let config: Config;
   try {
     config = parseConfig(env);
@@ -33,18 +37,8 @@ export async function preflight(env: NodeJS.ProcessEnv): Promise<Config> {
       throw new BadInput(`E2E_ENDPOINT: nothing answers at ${config.endpoint} (${cause}); start it (npm run sim) or unset E2E_ENDPOINT`);
     }
   }
-  if (config.target === 'localstack') {
-    const problem = await localstackPreflight(env);
-    if (problem) throw new BadInput(problem);
-  }
-  if (config.target === 'aws') {
-    const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-    try {
-      await defaultProvider()();
-    } catch (err) {
-      throw new BadInput(`E2E_TARGET=aws: no AWS credentials in the default chain (env, profile, SSO, instance role): ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
+  const problem = await targetOf(config).preflight(config);
+  if (problem) throw new BadInput(problem);
   return config;
 }
 
@@ -53,7 +47,9 @@ export interface RunOutcome {
   report?: Report;
 }
 
-export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<RunOutcome> {
+const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export async function runSuite(env: Env): Promise<RunOutcome> {
   const startedAt = new Date(); // the report's duration covers target start-up too
   let config: Config;
   try {
@@ -65,34 +61,25 @@ export async function runSuite(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     }
     throw err;
   }
-  // The workers and the global setup read the same variables.
-  Object.assign(process.env, env, { E2E_RUN_ID: config.runId });
   const reportDir = resolve(config.reportDir);
-  const callLog = join(reportDir, '.calls.jsonl');
-  const waitLog = join(reportDir, '.waits.jsonl');
-  rmSync(callLog, { force: true });
-  rmSync(waitLog, { force: true });
-  process.env.E2E_CALL_LOG = callLog;
-  process.env.E2E_WAIT_LOG = waitLog;
 
   // The target starts while vitest loads: both take about a second.
   const [target, { createVitest }, { renderHtmlReport }] = await Promise.all([
-    import('../helpers/run/lifecycle.js').then((m) => m.startRunTarget(config)),
+    import('./lifecycle.js').then((m) => m.startRunTarget(config)),
     import('vitest/node'),
-    import('../helpers/report/html.js'),
+    import('../report/html.js'),
   ]);
-  process.env.E2E_LIFECYCLE = 'cli';
   const reporter = new E2eReporter(
     { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
-    { reportDir, callLogFile: callLog, waitLogFile: waitLog, extra: renderHtmlReport },
+    { reportDir, mainProcessCalls: target.calls, extra: renderHtmlReport },
   );
-  const root = resolve(import.meta.dirname, '..');
   const vitest = await createVitest('test', {
-    root,
-    config: join(root, 'vitest.e2e.config.ts'),
+    root: PACKAGE_ROOT,
+    config: join(PACKAGE_ROOT, 'vitest.e2e.config.ts'),
     watch: false,
+    provide: { [RUN_CONFIG]: target.config },
     // E2E_BAIL=1: stop at the first failing check (what was created so far is still removed)
-    ...(env.E2E_BAIL === '1' ? { bail: 1 } : {}),
+    ...(config.bail ? { bail: 1 } : {}),
     reporters: ['default', ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
   });
   // Ctrl-C / SIGTERM: stop the specs, then remove what the run created, then exit 130.

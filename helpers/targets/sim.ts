@@ -1,0 +1,37 @@
+/** The embedded simulator: started in-process (or given by E2E_ENDPOINT), seeded with the module 01–03 state. */
+import type { Config } from '../core/config.js';
+import { EMULATOR_CREDENTIALS, type Target, type TargetProfile } from './profile.js';
+
+export const simTarget: Target = {
+  name: 'sim',
+  deploysBaseline: false,
+  async preflight() {
+    return null;
+  },
+  async start(config: Config) {
+    if (config.endpoint) return { endpoint: config.endpoint, stop: async () => {} };
+    const { startSim } = await import('../../sim/index.js');
+    const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region });
+    return { endpoint: sim.endpoint, stop: () => sim.close() };
+  },
+  profile(config: Config, endpoint = config.endpoint): TargetProfile {
+    if (!endpoint) throw new Error('the sim target needs its endpoint (E2E_ENDPOINT); start it first');
+    const scale = config.simTimeScale;
+    return {
+      name: 'sim',
+      region: config.region,
+      endpoint,
+      credentials: EMULATOR_CREDENTIALS,
+      capabilities: {},
+      timing: {
+        pollMs: 50,
+        // the slowest simulated path (300 s deregistration delay) plus slack, scaled
+        waitTimeoutMs: Math.max(10_000, 600_000 * scale),
+        directProbeTimeoutMs: 1_000,
+        requestTimeoutMs: Math.max(2_000, 20_000 * scale),
+        settleMs: Math.max(3_000, 60_000 * scale),
+      },
+      albAddress: (dns, port) => ({ origin: endpoint, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
+    };
+  },
+};
