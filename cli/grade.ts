@@ -107,6 +107,7 @@ export const defaultGradeDeps: GradeDeps = {
   assumeRole: assumeRoleWithSts,
   runChild: runChildSuite,
   log: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
 };
 
 export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {

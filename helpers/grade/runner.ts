@@ -61,6 +61,8 @@ export interface GradeDeps {
   assumeRole(request: AssumeRoleRequest): Promise<TemporaryCredentials>;
   runChild(run: ChildRun): Promise<ChildResult>;
   log(line: string): void;
+  /** The grader's own environment, filtered for each child (only the CLI reads process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function assumeRoleWithSts(request: AssumeRoleRequest): Promise<TemporaryCredentials> {
@@ -125,7 +127,7 @@ export function runChildSuite(run: ChildRun): Promise<ChildResult> {
   });
 }
 
-export function childEnv(entry: RosterEntry, options: GradeOptions, reportDir: string, credentials?: TemporaryCredentials, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function childEnv(entry: RosterEntry, options: GradeOptions, reportDir: string, credentials: TemporaryCredentials | undefined, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
     if (k.startsWith('E2E_') && !PASS_THROUGH_E2E.has(k)) continue;
@@ -189,7 +191,7 @@ export async function gradeParticipant(entry: RosterEntry, options: GradeOptions
       return { line: entry.line, nickname: entry.nickname, error: `could not assume ${entry.roleArn}: ${e.name}: ${e.message.split('\n')[0]}` };
     }
   }
-  const env = childEnv(entry, options, dir, credentials);
+  const env = childEnv(entry, options, dir, credentials, deps.env ?? {});
   const result = await deps.runChild({ env, logFile: join(dir, 'run.log'), timeoutMs: options.timeoutMs });
   const report = readReport(dir);
   const why = result.timedOut

@@ -17,7 +17,10 @@ import * as provision from '../cloud/provision.js';
 import type { Config } from '../core/config.js';
 import { waitFor, type Poll, type WaitRecord } from '../core/waits.js';
 import { profileFor, type TargetProfile } from '../targets/index.js';
+import type { TaskEndpoint } from '../traffic/distribution.js';
 import { RUN_CONFIG } from './provided.js';
+
+export type { TaskEndpoint } from '../traffic/distribution.js';
 
 export interface Baseline {
   cluster: Cluster;
@@ -39,17 +42,6 @@ export interface AlbFacts {
   loadBalancer: LoadBalancer;
   via: string;
   listeners: Listener[];
-}
-
-/** A task of the new service with where it can be reached directly. */
-export interface TaskEndpoint {
-  taskArn: string;
-  taskId: string;
-  runtimeId: string;
-  instanceId: string;
-  publicIp: string;
-  hostPort: number;
-  lastStatus: string;
 }
 
 const memo = <T>(fn: () => Promise<T>): (() => Promise<T>) => {

@@ -1,10 +1,10 @@
 /**
  * A target is a profile: where the AWS APIs are, how an ALB DNS name is reached, what the
- * target can prove, and how long things take there. Pure: starting a target (a simulator,
- * a LocalStack container) is helpers/start-target.ts's job.
+ * target can prove, and how long things take there — and a module that starts it and checks
+ * what it needs before anything is touched. One module per target (sim.ts, localstack.ts,
+ * aws.ts); index.ts is the only place that lists them.
  */
 import type { Config, TargetName } from '../core/config.js';
-import { localstackAlbAddress } from './localstack.js';
 
 /** Where to send a request meant for http://<dns>:<port>/: connect to `origin`, say `host`. */
 export interface AlbAddress {

@@ -4,9 +4,28 @@
  * sequential test's verdict is certain, so a right deployment needs few requests.
  */
 import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { E2e, TaskEndpoint } from '../suite/context.js';
-import { SequentialSpread, type SpreadVerdict } from './stats.js';
+import type { AlbAddress, TargetProfile } from '../targets/index.js';
 import { matchRuntimeId, sampleThroughAlb } from './http.js';
+import { SequentialSpread, type SpreadVerdict } from './stats.js';
+
+/** A task of the new service with where it can be reached directly. */
+export interface TaskEndpoint {
+  taskArn: string;
+  taskId: string;
+  runtimeId: string;
+  instanceId: string;
+  publicIp: string;
+  hostPort: number;
+  lastStatus: string;
+}
+
+/** What sampling needs of the run: the target's timing and addressing, and the service's tasks. */
+export interface TrafficContext {
+  profile: Pick<TargetProfile, 'timing'>;
+  config: { attributionPattern?: string };
+  taskEndpoints(serviceName: string): Promise<TaskEndpoint[]>;
+  albAddress(lb: LoadBalancer): AlbAddress;
+}
 
 export interface DistributionSample {
   url: string;
@@ -20,7 +39,7 @@ export interface DistributionSample {
   verdict: SpreadVerdict;
 }
 
-export async function sampleAcrossTasks(ctx: E2e, lb: LoadBalancer, serviceName: string, maxRequests = 200): Promise<DistributionSample> {
+export async function sampleAcrossTasks(ctx: TrafficContext, lb: LoadBalancer, serviceName: string, maxRequests = 200): Promise<DistributionSample> {
   const tasks = await ctx.taskEndpoints(serviceName);
   const address = ctx.albAddress(lb);
   const url = `http://${lb.DNSName}/`;
@@ -50,7 +69,7 @@ export async function sampleAcrossTasks(ctx: E2e, lb: LoadBalancer, serviceName:
  * Requests through the ALB, one after another, until stopped: what a user refreshing the
  * page would see while something changes behind the ALB (the old service draining).
  */
-export function backgroundProbe(ctx: E2e, lb: LoadBalancer, maxMs: number) {
+export function backgroundProbe(ctx: Pick<TrafficContext, 'profile' | 'albAddress'>, lb: LoadBalancer, maxMs: number) {
   let stopped = false;
   const started = Date.now();
   const running = sampleThroughAlb(ctx.albAddress(lb), {
