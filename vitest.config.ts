@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/fixtures/**/*.test.ts'] } },
       // The simulator's tests open real sockets on loopback; files run in parallel, each with its own sim.
       { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
       // Whole-suite runs (faults, read-only, teardown, bad input) each drive full e2e runs in
