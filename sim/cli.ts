@@ -1,9 +1,21 @@
 /**
  * npm run sim -- [--port 4566] [--scenario baseline|empty] [--nickname nick[,other]] [--time-scale 0.05]
+ *                [--capacity-provider] [--outside-egress-allow 80,443,4566]
  * Runs in the foreground; prints `ready <endpoint>` once requests are accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TIME_SCALE, startSim, type Scenario } from './index.js';
+
+interface SimFlags {
+  port: number;
+  host: string;
+  scenario: Scenario;
+  nickname: string;
+  timeScale: number;
+  region: string;
+  capacityProvider?: boolean;
+  outsideEgressAllow?: number[];
+}
 
 const positiveNumber = (name: string) => (v: string) => {
   const n = Number(v);
@@ -16,6 +28,15 @@ const port = (v: string) => {
   return n;
 };
 
+/** "80,443,4566" → [80, 443, 4566]; every entry a TCP port 1–65535. */
+export const portList = (v: string): number[] => {
+  const ports = v.split(',').map((p) => p.trim());
+  if (ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+    throw new InvalidArgumentError('--outside-egress-allow must be a comma-separated list of ports 1–65535, e.g. 80,443,4566');
+  }
+  return [...new Set(ports.map(Number))];
+};
+
 export function simCommand(): Command {
   return new Command('sim')
     .description('run the embedded AWS simulator in the foreground')
@@ -25,7 +46,9 @@ export function simCommand(): Command {
     .option('--nickname <names>', 'comma-separated participant nicknames (baseline per nickname)', 'nick')
     .option('--time-scale <factor>', 'multiplies every simulated delay', positiveNumber('--time-scale'), DEFAULT_TIME_SCALE)
     .option('--region <region>', 'the region the simulator answers for', 'us-east-1')
-    .action(async (o: { port: number; host: string; scenario: Scenario; nickname: string; timeScale: number; region: string }) => {
+    .option('--capacity-provider', "baseline clusters as today's console makes them: an Auto Scaling group capacity provider as default strategy")
+    .option('--outside-egress-allow <ports>', "the runner's network lets out only these destination ports (the gateway port always works)", portList)
+    .action(async (o: SimFlags) => {
       if (!o.host.startsWith('127.') && o.host !== 'localhost') {
         console.error(`--host must be a loopback address (127.0.0.0/8), got ${o.host}`);
         process.exit(2);
@@ -37,7 +60,10 @@ export function simCommand(): Command {
         nicknames: o.nickname.split(',').map((s) => s.trim()).filter(Boolean),
         timeScale: o.timeScale,
         region: o.region,
+        capacityProvider: o.capacityProvider === true,
+        outsideEgressAllow: o.outsideEgressAllow,
       });
+      // The canary's address is read from GET /_sim/health (egressCanary): stdout stays one `ready` line.
       console.log(`ready ${sim.endpoint}`);
       const stop = async () => {
         await sim.close();

@@ -34,6 +34,8 @@ export interface SimContext {
   persona: Persona;
   /** Which AWS-at-its-hardest behaviours are on. */
   realism: RealismSwitches;
+  /** "host:port" of the egress canary (outside the account; answers `ok\n` when the runner may reach it). */
+  egressCanary: string;
 }
 
 export type Handler = (params: any, ctx: SimContext) => unknown | Promise<unknown>;

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SimClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { AlbDataPlane } from './dataplane/alb.js';
+import { EgressCanary } from './dataplane/egress-canary.js';
 import { Network } from './dataplane/network.js';
 import { EcsScheduler } from './dataplane/scheduler.js';
 import { createGateway } from './gateway.js';
@@ -39,11 +40,24 @@ export interface SimOptions {
   behaviours?: Partial<RealismSwitches>;
   /** Seed of the simulator's random choices (jitter, consistency windows), for reproducible runs. */
   seed?: number;
+  /**
+   * Each baseline cluster as today's console makes it: an Auto Scaling group capacity provider as the
+   * cluster's default strategy, and the old service created on it (no launch type).
+   */
+  capacityProvider?: boolean;
+  /**
+   * The runner's own network lets out only connections to these destination ports: connections from the
+   * outside world into instance ports and into the egress canary on any other port are dropped (silent).
+   * The gateway port (API calls and ALB traffic) always stays reachable.
+   */
+  outsideEgressAllow?: number[];
 }
 
 export interface RunningSim {
   endpoint: string;
   region: string;
+  /** "host:port" of a listener outside the account answering `ok\n`: the positive control for direct probes. */
+  egressCanary: string;
   ctx: SimContext;
   close(): Promise<void>;
 }
@@ -54,7 +68,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const region = options.region ?? 'us-east-1';
   const clock = new SimClock(options.timeScale ?? DEFAULT_TIME_SCALE);
   const world = new World(region, clock);
-  const network = new Network(world, await Network.probeDistinctAddresses());
+  const network = new Network(world, await Network.probeDistinctAddresses(), options.outsideEgressAllow);
+  const canary = await EgressCanary.start(network);
   const ctx = {
     world,
     clock,
@@ -62,6 +77,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     clientIp: options.clientIp ?? '203.0.113.10',
     persona: options.persona ?? 'aws',
     realism: realismSwitches(options.realism, options.behaviours),
+    egressCanary: canary.address,
   } as SimContext;
   const scheduler = new EcsScheduler(ctx);
   const alb = new AlbDataPlane(ctx);
@@ -77,7 +93,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const { port } = server.address() as AddressInfo;
 
   if ((options.scenario ?? 'baseline') === 'baseline') {
-    for (const nick of options.nicknames?.length ? options.nicknames : ['nick']) await seedBaseline(ctx, nick);
+    const baseline = { capacityProvider: options.capacityProvider };
+    for (const nick of options.nicknames?.length ? options.nicknames : ['nick']) await seedBaseline(ctx, nick, baseline);
   } else {
     seedEmpty(ctx);
   }
@@ -86,12 +103,13 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   return {
     endpoint: `http://${host}:${port}`,
     region,
+    egressCanary: canary.address,
     ctx,
     async close() {
       if (closed) return;
       closed = true;
       clock.close();
-      await Promise.all([scheduler.close(), alb.close()]);
+      await Promise.all([scheduler.close(), alb.close(), canary.close()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

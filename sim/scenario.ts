@@ -7,7 +7,8 @@ import type { SimContext } from './context.js';
 import { countTasks, wantedTasks } from './dataplane/ecs-state.js';
 import { newDeployment } from './services/ecs/services.js';
 import { ec2Id, hex } from './ids.js';
-import type { ContainerDefinition, Instance, SecurityGroup, Service, Subnet, TaskDefinition, Vpc } from './world.js';
+import { attachConsoleCapacityProvider, consoleClusterNames } from './console-cluster.js';
+import type { CapacityProviderStrategyItem, Cluster, ContainerDefinition, Instance, SecurityGroup, Service, Subnet, TaskDefinition, Vpc } from './world.js';
 
 /** What a t3.micro container instance registers with ECS. */
 const T3_MICRO = { memory: 982, cpu: 2048 };
@@ -23,7 +24,12 @@ export function seedEmpty(ctx: SimContext): void {
   ['172.31.0.0/20', '172.31.16.0/20', '172.31.32.0/20'].forEach((cidr, i) => addSubnet(ctx, vpc, cidr, i, new Map()));
 }
 
-export async function seedBaseline(ctx: SimContext, nickname: string): Promise<void> {
+export interface BaselineOptions {
+  /** The cluster as today's console makes it: an Auto Scaling group capacity provider as its default strategy. */
+  capacityProvider?: boolean;
+}
+
+export async function seedBaseline(ctx: SimContext, nickname: string, options: BaselineOptions = {}): Promise<void> {
   seedEmpty(ctx);
   const world = ctx.world;
   const clusterName = `${nickname}_ecs_cluster`;
@@ -39,9 +45,11 @@ export async function seedBaseline(ctx: SimContext, nickname: string): Promise<v
     { isEgress: true, ipProtocol: '-1', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' },
   ]);
 
-  const cluster = { arn: world.arn('ecs', `cluster/${clusterName}`), name: clusterName, status: 'ACTIVE' as const, tags: new Map() };
+  const cluster: Cluster = { arn: world.arn('ecs', `cluster/${clusterName}`), name: clusterName, status: 'ACTIVE', tags: new Map() };
   world.clusters.set(cluster.arn, cluster);
-  const asgName = `EC2ContainerService-${clusterName}-EcsInstanceAsg-${hex(12).toUpperCase()}`;
+  const consoleNames = options.capacityProvider ? consoleClusterNames(clusterName) : undefined;
+  const asgName = consoleNames?.autoScalingGroup ?? `EC2ContainerService-${clusterName}-EcsInstanceAsg-${hex(12).toUpperCase()}`;
+  const strategy = consoleNames ? attachConsoleCapacityProvider(ctx, cluster, consoleNames) : undefined;
   for (let i = 0; i < INSTANCE_COUNT; i++) {
     const subnet = subnets[i % subnets.length]!;
     const instance = addInstance(ctx, subnet, instanceSg, 10 + Math.floor(i / subnets.length), [
@@ -74,7 +82,7 @@ export async function seedBaseline(ctx: SimContext, nickname: string): Promise<v
   addTaskDefinition(ctx, family, 2, app(256, 80));
   const rev3 = addTaskDefinition(ctx, family, 3, app(256, 0));
 
-  const service = addService(ctx, cluster.arn, clusterName, family, rev3, OLD_SERVICE_TASKS);
+  const service = addService(ctx, cluster.arn, clusterName, family, rev3, OLD_SERVICE_TASKS, strategy);
   ctx.scheduler.reconcile(service);
   await untilRunning(ctx, service);
 }
@@ -171,7 +179,16 @@ function addTaskDefinition(ctx: SimContext, family: string, revision: number, co
   return td;
 }
 
-function addService(ctx: SimContext, clusterArn: string, clusterName: string, name: string, td: TaskDefinition, desiredCount: number): Service {
+/** With a strategy, the service was created on the cluster's default strategy: it has no launch type. */
+function addService(
+  ctx: SimContext,
+  clusterArn: string,
+  clusterName: string,
+  name: string,
+  td: TaskDefinition,
+  desiredCount: number,
+  strategy?: CapacityProviderStrategyItem[],
+): Service {
   const now = new Date();
   const service: Service = {
     arn: ctx.world.arn('ecs', `service/${clusterName}/${name}`),
@@ -180,7 +197,8 @@ function addService(ctx: SimContext, clusterArn: string, clusterName: string, na
     status: 'ACTIVE',
     taskDefinition: td.arn,
     desiredCount,
-    launchType: 'EC2',
+    launchType: strategy ? undefined : 'EC2',
+    capacityProviderStrategy: strategy,
     loadBalancers: [],
     deployments: [newDeployment(td, desiredCount, now)],
     events: [],

@@ -149,6 +149,38 @@ export interface Cluster {
   name: string;
   status: 'ACTIVE' | 'INACTIVE';
   tags: Tags;
+  /** Names of the capacity providers associated with the cluster (PutClusterCapacityProviders). */
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+}
+
+/** One entry of a capacity provider strategy, with ECS's defaults (weight 0, base 0) filled in. */
+export interface CapacityProviderStrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** An Auto Scaling group capacity provider (FARGATE and FARGATE_SPOT are built in, not stored). */
+export interface CapacityProvider {
+  arn: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  autoScalingGroupProvider: {
+    autoScalingGroupArn: string;
+    managedScaling: {
+      status: 'ENABLED' | 'DISABLED';
+      targetCapacity: number;
+      minimumScalingStepSize: number;
+      maximumScalingStepSize: number;
+      instanceWarmupPeriod: number;
+    };
+    managedTerminationProtection: 'ENABLED' | 'DISABLED';
+    managedDraining: 'ENABLED' | 'DISABLED';
+  };
+  updateStatus?: 'DELETE_IN_PROGRESS' | 'DELETE_COMPLETE' | 'DELETE_FAILED' | 'UPDATE_IN_PROGRESS' | 'UPDATE_COMPLETE' | 'UPDATE_FAILED';
+  updateStatusReason?: string;
+  tags: Tags;
 }
 
 export interface PortMapping {
@@ -224,7 +256,9 @@ export interface Service {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   taskDefinition: string; // arn
   desiredCount: number;
-  launchType: string;
+  /** Absent when the service was placed by a capacity provider strategy (DescribeServices omits it then). */
+  launchType?: string;
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
   loadBalancers: ServiceLoadBalancer[];
   healthCheckGracePeriodSeconds?: number;
   deployments: Deployment[];
@@ -256,6 +290,8 @@ export interface Task {
   group: string;
   startedBy?: string;
   launchType: string;
+  /** The capacity provider that placed the task (strategy-placed services only). */
+  capacityProviderName?: string;
   availabilityZone: string;
   lastStatus: 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -297,6 +333,8 @@ export class World {
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly listeners = new Map<string, Listener>();
   readonly clusters = new Map<string, Cluster>();
+  /** name → Auto Scaling group capacity provider */
+  readonly capacityProviders = new Map<string, CapacityProvider>();
   readonly taskDefinitions = new Map<string, TaskDefinition>();
   readonly containerInstances = new Map<string, ContainerInstance>();
   readonly services = new Map<string, Service>();

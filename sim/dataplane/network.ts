@@ -24,7 +24,22 @@ export class Network {
   constructor(
     private readonly world: World,
     readonly distinctAddresses: boolean,
+    /** Destination ports the runner's own network lets out (undefined: every port). */
+    readonly outsideEgressAllow?: readonly number[],
   ) {}
+
+  /**
+   * Does the runner's own network let a connection to this destination port out? A firewalled
+   * runner (`outsideEgressAllow`) drops the rest: the SYN goes unanswered, the client times out.
+   */
+  outsideMayReach(port: number): boolean {
+    return this.outsideEgressAllow === undefined || this.outsideEgressAllow.includes(port);
+  }
+
+  /** The egress canary's own loopback address, outside every simulated VPC (127.0.0.1 in fallback mode). */
+  canaryAddress(): string {
+    return this.distinctAddresses ? '127.0.250.1' : '127.0.0.1';
+  }
 
   static async probeDistinctAddresses(): Promise<boolean> {
     return new Promise((resolve) => {

@@ -19,6 +19,7 @@ import {
   tasksOfService,
   wantedTasks,
 } from './ecs-state.js';
+import { nextProvider, strategyOf } from './capacity-placement.js';
 import { placeTask } from './placement.js';
 import { deregisterTarget, registerTarget } from './targets.js';
 import { TaskServer } from './task-server.js';
@@ -153,7 +154,9 @@ export class EcsScheduler implements Scheduler {
       ec2InstanceId: instance.instanceId,
       group: serviceGroup(service),
       startedBy: deployment.id,
+      // Tasks placed by an Auto Scaling group capacity provider run on EC2 container instances and say so.
       launchType: 'EC2',
+      capacityProviderName: this.providerForNextTask(service),
       availabilityZone: instance.availabilityZone,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
@@ -181,6 +184,11 @@ export class EcsScheduler implements Scheduler {
       'task-start',
     );
     return task;
+  }
+
+  private providerForNextTask(service: Service): string | undefined {
+    const strategy = strategyOf(service);
+    return strategy ? nextProvider(strategy, wantedTasks(this.ctx.world, service)) : undefined;
   }
 
   private async run(task: Task): Promise<void> {

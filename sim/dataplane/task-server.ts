@@ -59,6 +59,8 @@ export class TaskServer {
     const instance = this.ctx.world.instances.get(this.spec.ec2InstanceId);
     if (!instance || instance.state !== 'running') return false;
     const source = this.ctx.network.sourceOf(socket, this.ctx.clientIp);
+    // The outside world is the runner: a port its own network does not let out is never reached.
+    if (source.kind === 'outside' && !this.ctx.network.outsideMayReach(this.boundPort)) return false;
     return this.ctx.network.admits(instance.securityGroupIds, source, this.boundPort);
   }
 
@@ -70,7 +72,8 @@ export class TaskServer {
   }
 }
 
-async function listen(server: Server, address: string, hostPort: number): Promise<number> {
+/** Binds `hostPort`, or with 0 a free port of the ephemeral range 32768–60999. */
+export async function listen(server: Server, address: string, hostPort: number): Promise<number> {
   if (hostPort !== 0) {
     await listenOnce(server, address, hostPort);
     return hostPort;

@@ -21,18 +21,23 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
   RevokeSecurityGroupIngressCommand,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateCapacityProviderCommand,
   CreateClusterCommand,
   CreateServiceCommand,
+  DeleteCapacityProviderCommand,
   DeleteServiceCommand,
+  DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListServicesCommand,
+  PutClusterCapacityProvidersCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -88,7 +93,10 @@ const NAMES = {
   cluster: 'diff_ecs_cluster',
   family: 'diff_app_service',
   oldService: 'diff_app_service',
+  capacityProvider: 'diff-cp',
+  capacityCluster: 'diff_cp_cluster',
 };
+const DIFF_ASG_ARN = 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:7d2c4b1a-0e9f-4c8d-b7a6-5f4e3d2c1b0a:autoScalingGroupName/diff-asg';
 
 const http80FromAnywhere: IpPermission = { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] };
 const targetGroupSettings = (side: Side): CreateTargetGroupCommandInput => ({
@@ -399,6 +407,125 @@ const cases: Case[] = [
       return { outcome: 'ok', fields: { deletedServiceListed: arns.some((a) => a.endsWith(`/${NAMES.oldService}`)) } };
     },
   },
+
+  // --- ECS capacity providers (moto implements them without validation) and several security groups ---
+  {
+    id: 'ecs.create-capacity-provider.fields',
+    run: async (s) => {
+      const { outcome, value, message } = await attempt(
+        s.ecs.send(new CreateCapacityProviderCommand({ name: NAMES.capacityProvider, autoScalingGroupProvider: { autoScalingGroupArn: DIFF_ASG_ARN } })),
+      );
+      const cp = value?.capacityProvider;
+      const asg = cp?.autoScalingGroupProvider;
+      return {
+        outcome,
+        message,
+        fields: cp && {
+          name: cp.name,
+          status: cp.status,
+          arn: cp.capacityProviderArn?.endsWith(`:capacity-provider/${NAMES.capacityProvider}`),
+          autoScalingGroupArn: asg?.autoScalingGroupArn === DIFF_ASG_ARN,
+          managedScaling: asg?.managedScaling,
+          managedTerminationProtection: asg?.managedTerminationProtection,
+        },
+      };
+    },
+  },
+  {
+    id: 'ecs.create-capacity-provider.duplicate-name',
+    run: (s) => outcomeOnly(s.ecs.send(new CreateCapacityProviderCommand({ name: NAMES.capacityProvider, autoScalingGroupProvider: { autoScalingGroupArn: `${DIFF_ASG_ARN}-2` } }))),
+  },
+  {
+    id: 'ecs.create-capacity-provider.reserved-prefix',
+    run: (s) => outcomeOnly(s.ecs.send(new CreateCapacityProviderCommand({ name: 'ecs-diff-cp', autoScalingGroupProvider: { autoScalingGroupArn: `${DIFF_ASG_ARN}-3` } }))),
+  },
+  {
+    id: 'ecs.describe-capacity-providers.unknown',
+    run: async (s) => {
+      const r = await s.ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ['diff-no-such-cp'] }));
+      return { outcome: 'ok', fields: { capacityProviders: r.capacityProviders?.length, failures: r.failures?.map((f) => f.reason) } };
+    },
+  },
+  {
+    id: 'ecs.describe-capacity-providers.fargate',
+    run: async (s) => {
+      const r = await s.ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ['FARGATE'] }));
+      return { outcome: 'ok', fields: { names: r.capacityProviders?.map((c) => c.name), failures: r.failures?.map((f) => f.reason) } };
+    },
+  },
+  {
+    id: 'ecs.put-cluster-capacity-providers.strategy-outside-the-list',
+    run: async (s) => {
+      await s.ecs.send(new CreateClusterCommand({ clusterName: NAMES.capacityCluster }));
+      return outcomeOnly(
+        s.ecs.send(
+          new PutClusterCapacityProvidersCommand({
+            cluster: NAMES.capacityCluster,
+            capacityProviders: [NAMES.capacityProvider],
+            defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+          }),
+        ),
+      );
+    },
+  },
+  {
+    id: 'ecs.put-cluster-capacity-providers.describe-clusters',
+    run: async (s) => {
+      await s.ecs.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: NAMES.capacityCluster,
+          capacityProviders: [NAMES.capacityProvider],
+          defaultCapacityProviderStrategy: [{ capacityProvider: NAMES.capacityProvider, weight: 1 }],
+        }),
+      );
+      const c = (await s.ecs.send(new DescribeClustersCommand({ clusters: [NAMES.capacityCluster] }))).clusters![0]!;
+      return {
+        outcome: 'ok',
+        fields: {
+          capacityProviders: c.capacityProviders,
+          // AWS fills in base 0; moto echoes the request: the suite reads base ?? 0
+          defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy?.map((i) => ({ capacityProvider: i.capacityProvider, weight: i.weight, base: i.base ?? 0 })),
+        },
+      };
+    },
+  },
+  {
+    id: 'ecs.create-service.launch-type-and-strategy',
+    run: (s) =>
+      outcomeOnly(
+        s.ecs.send(
+          new CreateServiceCommand({
+            cluster: NAMES.capacityCluster,
+            serviceName: 'diff_both',
+            taskDefinition: s.taskDefinitionArn,
+            desiredCount: 0,
+            launchType: 'EC2',
+            capacityProviderStrategy: [{ capacityProvider: NAMES.capacityProvider, weight: 1 }],
+          }),
+        ),
+      ),
+  },
+  {
+    id: 'ecs.create-service.on-the-default-strategy',
+    run: async (s) => {
+      const { outcome, value, message } = await attempt(
+        s.ecs.send(new CreateServiceCommand({ cluster: NAMES.capacityCluster, serviceName: 'diff_on_default', taskDefinition: s.taskDefinitionArn, desiredCount: 0 })),
+      );
+      const svc = value?.service;
+      return { outcome, message, fields: svc && { launchType: svc.launchType, strategy: svc.capacityProviderStrategy?.map((i) => i.capacityProvider) } };
+    },
+  },
+  {
+    id: 'ecs.delete-capacity-provider.associated-with-a-cluster',
+    run: async (s) => {
+      const { outcome, value, message } = await attempt(s.ecs.send(new DeleteCapacityProviderCommand({ capacityProvider: NAMES.capacityProvider })));
+      return { outcome, message, fields: value && { status: value.capacityProvider?.status, updateStatus: value.capacityProvider?.updateStatus } };
+    },
+  },
+  {
+    id: 'ec2.modify-instance-attribute.unknown-instance',
+    run: (s) => outcomeOnly(s.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: 'i-0123456789abcdef0', Groups: [s.albGroupId, s.instanceGroupId] }))),
+  },
 ];
 
 /**
@@ -446,6 +573,49 @@ const DELIBERATE_DIFFERENCES: Record<string, { reason: string; aws: Observation 
     reason:
       'moto still lists a deleted service; AWS: after DeleteService "the service is no longer visible in the console or in the ListServices API operation" (ECS API Reference, DeleteService)',
     aws: { outcome: 'ok', fields: { deletedServiceListed: false } },
+  },
+  'ecs.create-capacity-provider.duplicate-name': {
+    reason:
+      'moto replaces a capacity provider of the same name; AWS answers ClientException "The specified capacity provider already exists. To change the configuration ' +
+      'of an existing capacity provider, update the capacity provider." (quoted in hashicorp/terraform-provider-aws#11358 and terraform-aws-modules/terraform-aws-ecs#96)',
+    aws: { outcome: 'ClientException' },
+  },
+  'ecs.create-capacity-provider.reserved-prefix': {
+    reason:
+      'moto accepts any name; AWS: "The name can\'t be prefixed with "aws", "ecs", or "fargate"" (ECS API Reference, CreateCapacityProvider), answered with ' +
+      '"The specified capacity provider name is invalid. …" (aws-samples/aws-cdk-examples#626)',
+    aws: { outcome: 'ClientException' },
+  },
+  'ecs.describe-capacity-providers.fargate': {
+    reason:
+      'moto knows only the providers created in it; AWS: "Amazon ECS tasks on AWS Fargate use the FARGATE and FARGATE_SPOT capacity providers. These providers are ' +
+      'available to all accounts" (ECS API Reference, CreateCapacityProvider), and DescribeCapacityProviders lists them (AWS CLI reference, describe-capacity-providers example)',
+    aws: { outcome: 'ok', fields: { names: ['FARGATE'], failures: [] } },
+  },
+  'ecs.put-cluster-capacity-providers.strategy-outside-the-list': {
+    reason:
+      'moto stores any strategy; AWS: "A capacity provider must be associated with the cluster to be used in a capacity provider strategy" (ECS API Reference, ' +
+      'PutClusterCapacityProviders), answered with InvalidParameterException "The specified capacity provider strategy cannot contain a capacity provider that is not ' +
+      'associated with the cluster. …" (as RunTask answers it, dask/dask-cloudprovider#328)',
+    aws: { outcome: 'InvalidParameterException' },
+  },
+  'ecs.create-service.launch-type-and-strategy': {
+    reason:
+      'moto accepts both; AWS: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted" (ECS API Reference, CreateService), answered with ' +
+      'InvalidParameterException "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again." (terraform-linters/tflint-ruleset-aws#349)',
+    aws: { outcome: 'InvalidParameterException' },
+  },
+  'ecs.create-service.on-the-default-strategy': {
+    reason:
+      'moto gives a service with neither a launch type nor a strategy launch type EC2; AWS: "If no capacityProviderStrategy or launchType is specified, the ' +
+      'defaultCapacityProviderStrategy for the cluster is used" (ECS API Reference, CreateService), and such a service has no launchType',
+    aws: { outcome: 'ok', fields: { strategy: ['diff-cp'] } },
+  },
+  'ecs.delete-capacity-provider.associated-with-a-cluster': {
+    reason:
+      'moto deletes a provider a cluster still uses; AWS: "Only capacity providers that aren\'t associated with a cluster can be deleted" (ECS API Reference, ' +
+      'DeleteCapacityProvider): the call answers with updateStatus DELETE_FAILED and status ACTIVE (hashicorp/terraform-provider-aws#48156, ekristen/aws-nuke#542)',
+    aws: { outcome: 'ok', fields: { status: 'ACTIVE', updateStatus: 'DELETE_FAILED' } },
   },
 };
 

@@ -11,6 +11,7 @@ import {
   stringList,
   tagsFromParam,
 } from './common.js';
+import { clusterCapacityOf } from './capacity-providers.js';
 import { clusterView, containerInstanceView } from './views.js';
 import { shortId } from '../../dataplane/ecs-state.js';
 
@@ -27,8 +28,17 @@ export const clusterHandlers: ServiceHandlers = {
     }
     const arn = clusterArnOf(ctx.world, name);
     const existing = ctx.world.clusters.get(arn);
-    if (existing?.status === 'ACTIVE') return { cluster: clusterView(ctx, existing, true) };
+    const capacity = clusterCapacityOf(ctx, { arn }, params.capacityProviders, params.defaultCapacityProviderStrategy);
+    if (existing?.status === 'ACTIVE') {
+      // CreateCluster is idempotent only for the same arguments (hashicorp/terraform#24615 quotes ECS's answer).
+      if (params.capacityProviders !== undefined && JSON.stringify(capacity.providers) !== JSON.stringify(existing.capacityProviders ?? [])) {
+        throw new AwsError('InvalidParameterException', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+      }
+      return { cluster: clusterView(ctx, existing, true) };
+    }
     const cluster: Cluster = { arn, name, status: 'ACTIVE', tags: tagsFromParam(params.tags) };
+    if (capacity.providers.length) cluster.capacityProviders = capacity.providers;
+    if (capacity.strategy.length) cluster.defaultCapacityProviderStrategy = capacity.strategy;
     ctx.world.clusters.set(arn, cluster);
     return { cluster: clusterView(ctx, cluster, true) };
   },

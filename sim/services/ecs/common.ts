@@ -55,11 +55,11 @@ export interface Page<T> {
   nextToken?: string;
 }
 
-/** ECS paging: an opaque nextToken and maxResults between 1 and 100. */
-export function paginate<T>(items: T[], params: { nextToken?: unknown; maxResults?: unknown }, defaultMax = 100): Page<T> {
+/** ECS paging: an opaque nextToken and maxResults between 1 and 100 (10 for some actions). */
+export function paginate<T>(items: T[], params: { nextToken?: unknown; maxResults?: unknown }, defaultMax = 100, limit = 100): Page<T> {
   const max = params.maxResults === undefined ? defaultMax : Number(params.maxResults);
-  if (!Number.isInteger(max) || max < 1 || max > 100) {
-    throw invalidParameter('maxResults can be between 1 and 100.');
+  if (!Number.isInteger(max) || max < 1 || max > limit) {
+    throw invalidParameter(`maxResults can be between 1 and ${limit}.`);
   }
   let offset = 0;
   if (params.nextToken !== undefined && params.nextToken !== null && params.nextToken !== '') {

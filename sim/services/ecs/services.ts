@@ -18,6 +18,7 @@ import {
   stringList,
   tagsFromParam,
 } from './common.js';
+import { NOT_FARGATE_COMPATIBLE, placementOf } from './capacity-strategy.js';
 import { serviceView } from './views.js';
 
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -36,9 +37,10 @@ export const serviceHandlers: ServiceHandlers = {
     if (existing?.status === 'DRAINING') throw invalidParameter('Unable to Start a service that is still Draining.');
 
     const td = requireTaskDefinition(ctx, params.taskDefinition);
-    const launchType = optionalString(params.launchType, 'launchType') ?? 'EC2';
-    if (!LAUNCH_TYPES.includes(launchType)) throw invalidParameter(`launchType must be one of ${LAUNCH_TYPES.join(', ')}.`);
-    if (launchType === 'FARGATE') throw invalidParameter('Task definition does not support launch_type FARGATE.');
+    const placement = placementOf(cluster, params);
+    const launchType = placement.launchType;
+    if (launchType !== undefined && !LAUNCH_TYPES.includes(launchType)) throw invalidParameter(`launchType must be one of ${LAUNCH_TYPES.join(', ')}.`);
+    if (launchType === 'FARGATE') throw invalidParameter(NOT_FARGATE_COMPATIBLE);
     const schedulingStrategy = optionalString(params.schedulingStrategy, 'schedulingStrategy') ?? 'REPLICA';
     if (schedulingStrategy !== 'REPLICA') throw invalidParameter('Only the REPLICA scheduling strategy is supported here.');
     const desiredCount = optionalInt(params.desiredCount, 'desiredCount');
@@ -58,6 +60,7 @@ export const serviceHandlers: ServiceHandlers = {
       taskDefinition: td.arn,
       desiredCount,
       launchType,
+      capacityProviderStrategy: placement.capacityProviderStrategy,
       loadBalancers,
       healthCheckGracePeriodSeconds: loadBalancers.length ? (grace ?? 0) : undefined,
       deployments: [newDeployment(td, desiredCount, now)],

@@ -23,8 +23,8 @@ export function clusterView(ctx: SimContext, cluster: Cluster, withTags: boolean
     statistics: [],
     tags: withTags ? tagsView(cluster.tags) : [],
     settings: [{ name: 'containerInsights', value: 'disabled' }],
-    capacityProviders: [],
-    defaultCapacityProviderStrategy: [],
+    capacityProviders: [...(cluster.capacityProviders ?? [])],
+    defaultCapacityProviderStrategy: (cluster.defaultCapacityProviderStrategy ?? []).map((i) => ({ ...i })),
   };
 }
 
@@ -61,6 +61,8 @@ export function taskDefinitionView(td: TaskDefinition) {
   };
 }
 
+const strategyView = (service: Service) => service.capacityProviderStrategy?.map((i) => ({ ...i }));
+
 const accountOf = (arn: string): string => arn.split(':')[4] ?? '';
 
 export function serviceView(ctx: SimContext, service: Service, withTags: boolean) {
@@ -80,7 +82,10 @@ export function serviceView(ctx: SimContext, service: Service, withTags: boolean
     desiredCount: service.desiredCount,
     runningCount: counts.running,
     pendingCount: counts.pending,
+    // A service placed by a strategy shows it and no launch type; one created with a launch type omits
+    // capacityProviderStrategy (ECS API Reference, Service data type).
     launchType: service.launchType,
+    capacityProviderStrategy: strategyView(service),
     taskDefinition: service.taskDefinition,
     deploymentConfiguration: {
       deploymentCircuitBreaker: { enable: false, rollback: false },
@@ -100,6 +105,7 @@ export function serviceView(ctx: SimContext, service: Service, withTags: boolean
         createdAt: d.createdAt,
         updatedAt: d.updatedAt,
         launchType: service.launchType,
+        capacityProviderStrategy: strategyView(service),
         rolloutState: d.rolloutState,
         rolloutStateReason: d.rolloutStateReason,
       };
@@ -153,6 +159,7 @@ export function taskView(ctx: SimContext, task: Task, withTags: boolean) {
     healthStatus: 'UNKNOWN',
     lastStatus: task.lastStatus,
     launchType: task.launchType,
+    capacityProviderName: task.capacityProviderName,
     overrides: { containerOverrides: task.containers.map((c) => ({ name: c.name })), inferenceAcceleratorOverrides: [] },
     pullStartedAt: task.startedAt,
     pullStoppedAt: task.startedAt,
