@@ -1,9 +1,12 @@
 /**
  * npm run sim -- [--port 4566] [--scenario baseline|empty] [--nickname nick[,other]] [--time-scale 0.05]
- * Runs in the foreground; prints `ready <endpoint>` once requests are accepted.
+ *                [--persona aws|localstack] [--gateway-listen 80,18080:8080]
+ * Runs in the foreground; prints `listen <port> <endpoint>` for each extra gateway port, then
+ * `ready <endpoint>` once requests are accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_TIME_SCALE, startSim, type Scenario } from './index.js';
+import { DEFAULT_TIME_SCALE, startSim, type GatewayListen, type Scenario } from './index.js';
+import type { Persona } from './realism.js';
 
 const positiveNumber = (name: string) => (v: string) => {
   const n = Number(v);
@@ -16,6 +19,19 @@ const port = (v: string) => {
   return n;
 };
 
+/** `80,18080:8080,0:8081`: a port, or Docker's `HOSTPORT:PORT` (host port 0 = any free one). */
+export function parseGatewayListen(v: string): GatewayListen[] {
+  return v.split(',').map((entry) => {
+    const m = /^\s*(?:(\d+):)?(\d+)\s*$/.exec(entry);
+    const port = Number(m?.[2]);
+    const hostPort = m?.[1] === undefined ? port : Number(m[1]);
+    if (!m || port < 1 || port > 65535 || hostPort > 65535) {
+      throw new InvalidArgumentError(`--gateway-listen takes ports 1–65535 or HOSTPORT:PORT, comma-separated; got '${entry}'`);
+    }
+    return { port, hostPort };
+  });
+}
+
 export function simCommand(): Command {
   return new Command('sim')
     .description('run the embedded AWS simulator in the foreground')
@@ -25,9 +41,24 @@ export function simCommand(): Command {
     .option('--nickname <names>', 'comma-separated participant nicknames (baseline per nickname)', 'nick')
     .option('--time-scale <factor>', 'multiplies every simulated delay', positiveNumber('--time-scale'), DEFAULT_TIME_SCALE)
     .option('--region <region>', 'the region the simulator answers for', 'us-east-1')
-    .action(async (o: { port: number; host: string; scenario: Scenario; nickname: string; timeScale: number; region: string }) => {
+    .addOption(new Option('--persona <cloud>', 'which cloud to play').choices(['aws', 'localstack']).default('aws'))
+    .option('--gateway-listen <ports>', "localstack persona: more gateway ports, as LocalStack's GATEWAY_LISTEN (80,18080:8080)", parseGatewayListen)
+    .action(async (o: {
+      port: number;
+      host: string;
+      scenario: Scenario;
+      nickname: string;
+      timeScale: number;
+      region: string;
+      persona: Persona;
+      gatewayListen?: GatewayListen[];
+    }) => {
       if (!o.host.startsWith('127.') && o.host !== 'localhost') {
         console.error(`--host must be a loopback address (127.0.0.0/8), got ${o.host}`);
+        process.exit(2);
+      }
+      if (o.gatewayListen && o.persona !== 'localstack') {
+        console.error('--gateway-listen needs --persona localstack (it plays LocalStack\'s GATEWAY_LISTEN)');
         process.exit(2);
       }
       const sim = await startSim({
@@ -37,7 +68,10 @@ export function simCommand(): Command {
         nicknames: o.nickname.split(',').map((s) => s.trim()).filter(Boolean),
         timeScale: o.timeScale,
         region: o.region,
+        persona: o.persona,
+        gatewayListen: o.gatewayListen,
       });
+      for (const g of sim.gatewayPorts.slice(1)) console.log(`listen ${g.port} ${g.endpoint}`);
       console.log(`ready ${sim.endpoint}`);
       const stop = async () => {
         await sim.close();

@@ -2,6 +2,7 @@
  * startSim(): the embedded AWS simulator on a free loopback port, seeded with a scenario.
  * Used by `npm run sim` and by the suite's global setup.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimClock } from './clock.js';
 import type { SimContext } from './context.js';
@@ -16,6 +17,7 @@ import { elbv2Handlers } from './services/elbv2.js';
 import { stsHandlers } from './services/sts.js';
 import { realismSwitches, type Persona, type Realism, type RealismSwitches } from './realism.js';
 import { World } from './world.js';
+import { LOCALSTACK_ACCOUNT_ID, LOCALSTACK_GATEWAY_PORT } from './personas/localstack.js';
 
 export type Scenario = 'baseline' | 'empty';
 
@@ -39,10 +41,36 @@ export interface SimOptions {
   behaviours?: Partial<RealismSwitches>;
   /** Seed of the simulator's random choices (jitter, consistency windows), for reproducible runs. */
   seed?: number;
+  /**
+   * LocalStack persona only: more ports the gateway listens on, as LocalStack's GATEWAY_LISTEN
+   * (`:4566,:80`). `port` is the port LocalStack sees a request arrive on (it picks the ALB
+   * listener); `hostPort` is where that port is published on this machine, as Docker's
+   * `-p hostPort:port` (default: the same port; 0: any free port, for tests). A number is
+   * `{ port: n, hostPort: n }`.
+   */
+  gatewayListen?: (number | GatewayListen)[];
+}
+
+export interface GatewayListen {
+  port: number;
+  hostPort?: number;
+}
+
+/** One port the gateway listens on: as the simulated cloud sees it, and where it is on this machine. */
+export interface GatewayPort {
+  port: number;
+  hostPort: number;
+  endpoint: string;
 }
 
 export interface RunningSim {
   endpoint: string;
+  /**
+   * Every port the gateway listens on, the main one first. With the LocalStack persona the main
+   * one is port 4566 as LocalStack sees it (on whatever host port `endpoint` has), followed by
+   * the `gatewayListen` ports.
+   */
+  gatewayPorts: GatewayPort[];
   region: string;
   ctx: SimContext;
   close(): Promise<void>;
@@ -52,15 +80,18 @@ export const DEFAULT_TIME_SCALE = 0.05;
 
 export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const region = options.region ?? 'us-east-1';
+  const persona = options.persona ?? 'aws';
+  const extraPorts = gatewayListenOf(options);
+  if (extraPorts.length > 0 && persona !== 'localstack') throw new Error('gatewayListen needs the localstack persona');
   const clock = new SimClock(options.timeScale ?? DEFAULT_TIME_SCALE);
-  const world = new World(region, clock);
+  const world = new World(region, clock, persona === 'localstack' ? LOCALSTACK_ACCOUNT_ID : undefined);
   const network = new Network(world, await Network.probeDistinctAddresses());
   const ctx = {
     world,
     clock,
     network,
     clientIp: options.clientIp ?? '203.0.113.10',
-    persona: options.persona ?? 'aws',
+    persona,
     realism: realismSwitches(options.realism, options.behaviours),
   } as SimContext;
   const scheduler = new EcsScheduler(ctx);
@@ -68,13 +99,24 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   ctx.scheduler = scheduler;
   ctx.alb = alb;
 
-  const server = createGateway(ctx, { ec2: ec2Handlers, elbv2: elbv2Handlers, sts: stsHandlers, ecs: ecsHandlers });
+  const handlers = { ec2: ec2Handlers, elbv2: elbv2Handlers, sts: stsHandlers, ecs: ecsHandlers };
+  const server = createGateway(ctx, handlers);
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
+  const gatewayPorts: GatewayPort[] = [{ port: persona === 'localstack' ? LOCALSTACK_GATEWAY_PORT : port, hostPort: port, endpoint: `http://${host}:${port}` }];
+  const extraServers: Server[] = [];
+  try {
+    for (const extra of extraPorts) {
+      const extraServer = createGateway(ctx, handlers, { listenPort: extra.port });
+      extraServers.push(extraServer);
+      const hostPort = await listen(extraServer, extra.hostPort, host);
+      gatewayPorts.push({ port: extra.port, hostPort, endpoint: `http://${host}:${hostPort}` });
+    }
+  } catch (err) {
+    for (const s of [server, ...extraServers]) s.close(() => {});
+    clock.close();
+    throw err;
+  }
 
   if ((options.scenario ?? 'baseline') === 'baseline') {
     for (const nick of options.nicknames?.length ? options.nicknames : ['nick']) await seedBaseline(ctx, nick);
@@ -85,6 +127,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   let closed = false;
   return {
     endpoint: `http://${host}:${port}`,
+    gatewayPorts,
     region,
     ctx,
     async close() {
@@ -92,8 +135,33 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       closed = true;
       clock.close();
       await Promise.all([scheduler.close(), alb.close()]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(
+        [server, ...extraServers].map((s) => {
+          s.closeAllConnections();
+          return new Promise<void>((resolve) => s.close(() => resolve()));
+        }),
+      );
     },
   };
+}
+
+function gatewayListenOf(options: SimOptions): Required<GatewayListen>[] {
+  return (options.gatewayListen ?? []).map((g) => {
+    const entry = typeof g === 'number' ? { port: g, hostPort: g } : { port: g.port, hostPort: g.hostPort ?? g.port };
+    for (const p of [entry.port, entry.hostPort]) {
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new Error(`gatewayListen: ${p} is not a port (0–65535)`);
+    }
+    if (entry.port === 0) throw new Error('gatewayListen: the port LocalStack listens on cannot be 0 (its host port can)');
+    return entry;
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }
