@@ -105,6 +105,11 @@ describe('the LocalStack persona', () => {
     expect(hostPorts).not.toContain(80);
   });
 
+  it('says which persona it plays in /_sim/health', async () => {
+    const res = await request(`${sim.endpoint}/_sim/health`);
+    expect(await res.body.json()).toMatchObject({ ok: true, persona: 'localstack', accountId: '000000000000' });
+  });
+
   it('answers GetCallerIdentity and forms ARNs with account 000000000000', async () => {
     const sts = new STSClient({ endpoint: sim.endpoint, region: sim.region, credentials });
     const me = await sts.send(new GetCallerIdentityCommand({}));
