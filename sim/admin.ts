@@ -3,7 +3,7 @@
  * AWS API cannot express (a task whose app misbehaves, an ALB that skips a target), plus
  * read-outs (the API call log, the delays the simulator imposed, every tagged resource).
  *
- *   GET    /_sim/health                         → {"ok":true, region, timeScale, egressCanary: "host:port"}
+ *   GET    /_sim/health                         → {"ok":true, region, timeScale, egressCanary: "host:port", persona, accountId}
  *   GET    /_sim/calls   DELETE /_sim/calls      → the API call log / clear it
  *   POST   /_sim/faults  {"taskArn","mode":"ok|error500|silent"}
  *                        {"loadBalancerArn","skipTarget":"i-…:port"}
@@ -25,7 +25,7 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
   const { world } = ctx;
   switch (`${req.method} ${path}`) {
     case 'GET /_sim/health':
-      return send(200, { ok: true, region: world.region, timeScale: ctx.clock.timeScale, egressCanary: ctx.egressCanary });
+      return send(200, { ok: true, region: world.region, timeScale: ctx.clock.timeScale, egressCanary: ctx.egressCanary, persona: ctx.persona, accountId: world.accountId });
     case 'GET /_sim/calls':
       return send(200, world.calls);
     case 'DELETE /_sim/calls':

@@ -1,10 +1,13 @@
 /**
  * npm run sim -- [--port 4566] [--scenario baseline|empty] [--nickname nick[,other]] [--time-scale 0.05]
  *                [--capacity-provider] [--outside-egress-allow 80,443,4566]
- * Runs in the foreground; prints `ready <endpoint>` once requests are accepted.
+ *                [--persona aws|localstack] [--gateway-listen 80,18080:8080]
+ * Runs in the foreground; prints `listen <port> <endpoint>` for each extra gateway port, then
+ * `ready <endpoint>` once requests are accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_TIME_SCALE, startSim, type Scenario } from './index.js';
+import { DEFAULT_TIME_SCALE, startSim, type GatewayListen, type Scenario } from './index.js';
+import type { Persona } from './realism.js';
 
 interface SimFlags {
   port: number;
@@ -15,6 +18,8 @@ interface SimFlags {
   region: string;
   capacityProvider?: boolean;
   outsideEgressAllow?: number[];
+  persona: Persona;
+  gatewayListen?: GatewayListen[];
 }
 
 const positiveNumber = (name: string) => (v: string) => {
@@ -36,6 +41,18 @@ export const portList = (v: string): number[] => {
   }
   return [...new Set(ports.map(Number))];
 };
+/** `80,18080:8080,0:8081`: a port, or Docker's `HOSTPORT:PORT` (host port 0 = any free one). */
+export function parseGatewayListen(v: string): GatewayListen[] {
+  return v.split(',').map((entry) => {
+    const m = /^\s*(?:(\d+):)?(\d+)\s*$/.exec(entry);
+    const port = Number(m?.[2]);
+    const hostPort = m?.[1] === undefined ? port : Number(m[1]);
+    if (!m || port < 1 || port > 65535 || hostPort > 65535) {
+      throw new InvalidArgumentError(`--gateway-listen takes ports 1–65535 or HOSTPORT:PORT, comma-separated; got '${entry}'`);
+    }
+    return { port, hostPort };
+  });
+}
 
 export function simCommand(): Command {
   return new Command('sim')
@@ -48,9 +65,15 @@ export function simCommand(): Command {
     .option('--region <region>', 'the region the simulator answers for', 'us-east-1')
     .option('--capacity-provider', "baseline clusters as today's console makes them: an Auto Scaling group capacity provider as default strategy")
     .option('--outside-egress-allow <ports>', "the runner's network lets out only these destination ports (the gateway port always works)", portList)
+    .addOption(new Option('--persona <cloud>', 'which cloud to play').choices(['aws', 'localstack']).default('aws'))
+    .option('--gateway-listen <ports>', "localstack persona: more gateway ports, as LocalStack's GATEWAY_LISTEN (80,18080:8080)", parseGatewayListen)
     .action(async (o: SimFlags) => {
       if (!o.host.startsWith('127.') && o.host !== 'localhost') {
         console.error(`--host must be a loopback address (127.0.0.0/8), got ${o.host}`);
+        process.exit(2);
+      }
+      if (o.gatewayListen && o.persona !== 'localstack') {
+        console.error('--gateway-listen needs --persona localstack (it plays LocalStack\'s GATEWAY_LISTEN)');
         process.exit(2);
       }
       const sim = await startSim({
@@ -62,8 +85,11 @@ export function simCommand(): Command {
         region: o.region,
         capacityProvider: o.capacityProvider === true,
         outsideEgressAllow: o.outsideEgressAllow,
+        persona: o.persona,
+        gatewayListen: o.gatewayListen,
       });
-      // The canary's address is read from GET /_sim/health (egressCanary): stdout stays one `ready` line.
+      // The canary's address is read from GET /_sim/health (egressCanary): stdout stays `listen` lines and one `ready` line.
+      for (const g of sim.gatewayPorts.slice(1)) console.log(`listen ${g.port} ${g.endpoint}`);
       console.log(`ready ${sim.endpoint}`);
       const stop = async () => {
         await sim.close();

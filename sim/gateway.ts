@@ -9,6 +9,8 @@ import { AwsError } from './errors.js';
 import { parseQueryParams, xmlError, xmlResponse, type QueryFlavor } from './protocol/query.js';
 import { requestId } from './ids.js';
 import { handleAdmin } from './admin.js';
+import { isLocalstack, LOCALSTACK_GATEWAY_PORT } from './personas/localstack.js';
+import { elbRequestOf, listenerFor, noListener, unknownElb } from './personas/localstack-elb.js';
 
 export interface ApiHandlers {
   ec2: ServiceHandlers;
@@ -25,9 +27,18 @@ const VERSION_TO_FLAVOR: Record<string, QueryFlavor> = {
 };
 const SCOPE_TO_FLAVOR: Record<string, QueryFlavor> = { ec2: 'ec2', elasticloadbalancing: 'elbv2', sts: 'sts' };
 
-export function createGateway(ctx: SimContext, handlers: ApiHandlers): Server {
+export interface GatewayOptions {
+  /**
+   * LocalStack persona: the port a request arriving here arrived on, as LocalStack sees it
+   * (4566 for the main port; an extra GATEWAY_LISTEN port otherwise), whatever host port it is
+   * published on. It picks the ALB listener.
+   */
+  listenPort?: number;
+}
+
+export function createGateway(ctx: SimContext, handlers: ApiHandlers, options: GatewayOptions = {}): Server {
   const server = createServer((req, res) => {
-    route(ctx, handlers, req, res).catch((err: unknown) => {
+    route(ctx, handlers, req, res, options).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain' });
       }
@@ -39,14 +50,32 @@ export function createGateway(ctx: SimContext, handlers: ApiHandlers): Server {
   return server;
 }
 
-async function route(ctx: SimContext, handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  ctx: SimContext,
+  handlers: ApiHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GatewayOptions,
+): Promise<void> {
   const url = req.url ?? '/';
   if (url.startsWith('/_sim/')) return handleAdmin(ctx, req, res, await readBody(req));
 
   const [hostName, hostPort] = splitHost(req.headers.host ?? '');
-  for (const lb of ctx.world.loadBalancers.values()) {
-    if (lb.dnsName.toLowerCase() === hostName) {
-      return ctx.alb.handle(req, res, lb, hostPort ?? 80);
+  if (isLocalstack(ctx)) {
+    const elb = elbRequestOf(ctx, hostName, url);
+    if (elb === 'unknown-elb') return unknownElb(req, res);
+    if (elb) {
+      const arrivalPort = options.listenPort ?? LOCALSTACK_GATEWAY_PORT;
+      const listener = listenerFor(ctx, elb.lb, arrivalPort);
+      if (!listener) return noListener(req, res, elb.lb, arrivalPort);
+      req.url = elb.url;
+      return ctx.alb.handle(req, res, elb.lb, listener.port);
+    }
+  } else {
+    for (const lb of ctx.world.loadBalancers.values()) {
+      if (lb.dnsName.toLowerCase() === hostName) {
+        return ctx.alb.handle(req, res, lb, hostPort ?? 80);
+      }
     }
   }
 

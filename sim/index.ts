@@ -2,6 +2,7 @@
  * startSim(): the embedded AWS simulator on a free loopback port, seeded with a scenario.
  * Used by `npm run sim` and by the suite's global setup.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimClock } from './clock.js';
 import type { SimContext } from './context.js';
@@ -17,6 +18,7 @@ import { elbv2Handlers } from './services/elbv2.js';
 import { stsHandlers } from './services/sts.js';
 import { realismSwitches, type Persona, type Realism, type RealismSwitches } from './realism.js';
 import { World } from './world.js';
+import { LOCALSTACK_ACCOUNT_ID, LOCALSTACK_GATEWAY_PORT } from './personas/localstack.js';
 
 export type Scenario = 'baseline' | 'empty';
 
@@ -51,10 +53,36 @@ export interface SimOptions {
    * The gateway port (API calls and ALB traffic) always stays reachable.
    */
   outsideEgressAllow?: number[];
+  /**
+   * LocalStack persona only: more ports the gateway listens on, as LocalStack's GATEWAY_LISTEN
+   * (`:4566,:80`). `port` is the port LocalStack sees a request arrive on (it picks the ALB
+   * listener); `hostPort` is where that port is published on this machine, as Docker's
+   * `-p hostPort:port` (default: the same port; 0: any free port, for tests). A number is
+   * `{ port: n, hostPort: n }`.
+   */
+  gatewayListen?: (number | GatewayListen)[];
+}
+
+export interface GatewayListen {
+  port: number;
+  hostPort?: number;
+}
+
+/** One port the gateway listens on: as the simulated cloud sees it, and where it is on this machine. */
+export interface GatewayPort {
+  port: number;
+  hostPort: number;
+  endpoint: string;
 }
 
 export interface RunningSim {
   endpoint: string;
+  /**
+   * Every port the gateway listens on, the main one first. With the LocalStack persona the main
+   * one is port 4566 as LocalStack sees it (on whatever host port `endpoint` has), followed by
+   * the `gatewayListen` ports.
+   */
+  gatewayPorts: GatewayPort[];
   region: string;
   /** "host:port" of a listener outside the account answering `ok\n`: the positive control for direct probes. */
   egressCanary: string;
@@ -66,8 +94,11 @@ export const DEFAULT_TIME_SCALE = 0.05;
 
 export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const region = options.region ?? 'us-east-1';
+  const persona = options.persona ?? 'aws';
+  const extraPorts = gatewayListenOf(options);
+  if (extraPorts.length > 0 && persona !== 'localstack') throw new Error('gatewayListen needs the localstack persona');
   const clock = new SimClock(options.timeScale ?? DEFAULT_TIME_SCALE);
-  const world = new World(region, clock);
+  const world = new World(region, clock, persona === 'localstack' ? LOCALSTACK_ACCOUNT_ID : undefined);
   const network = new Network(world, await Network.probeDistinctAddresses(), options.outsideEgressAllow);
   const canary = await EgressCanary.start(network);
   const ctx = {
@@ -75,7 +106,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     clock,
     network,
     clientIp: options.clientIp ?? '203.0.113.10',
-    persona: options.persona ?? 'aws',
+    persona,
     realism: realismSwitches(options.realism, options.behaviours),
     egressCanary: canary.address,
   } as SimContext;
@@ -84,13 +115,24 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   ctx.scheduler = scheduler;
   ctx.alb = alb;
 
-  const server = createGateway(ctx, { ec2: ec2Handlers, elbv2: elbv2Handlers, sts: stsHandlers, ecs: ecsHandlers });
+  const handlers = { ec2: ec2Handlers, elbv2: elbv2Handlers, sts: stsHandlers, ecs: ecsHandlers };
+  const server = createGateway(ctx, handlers);
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
+  const gatewayPorts: GatewayPort[] = [{ port: persona === 'localstack' ? LOCALSTACK_GATEWAY_PORT : port, hostPort: port, endpoint: `http://${host}:${port}` }];
+  const extraServers: Server[] = [];
+  try {
+    for (const extra of extraPorts) {
+      const extraServer = createGateway(ctx, handlers, { listenPort: extra.port });
+      extraServers.push(extraServer);
+      const hostPort = await listen(extraServer, extra.hostPort, host);
+      gatewayPorts.push({ port: extra.port, hostPort, endpoint: `http://${host}:${hostPort}` });
+    }
+  } catch (err) {
+    for (const s of [server, ...extraServers]) s.close(() => {});
+    clock.close();
+    throw err;
+  }
 
   if ((options.scenario ?? 'baseline') === 'baseline') {
     const baseline = { capacityProvider: options.capacityProvider };
@@ -102,6 +144,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   let closed = false;
   return {
     endpoint: `http://${host}:${port}`,
+    gatewayPorts,
     region,
     egressCanary: canary.address,
     ctx,
@@ -110,8 +153,33 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       closed = true;
       clock.close();
       await Promise.all([scheduler.close(), alb.close(), canary.close()]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(
+        [server, ...extraServers].map((s) => {
+          s.closeAllConnections();
+          return new Promise<void>((resolve) => s.close(() => resolve()));
+        }),
+      );
     },
   };
+}
+
+function gatewayListenOf(options: SimOptions): Required<GatewayListen>[] {
+  return (options.gatewayListen ?? []).map((g) => {
+    const entry = typeof g === 'number' ? { port: g, hostPort: g } : { port: g.port, hostPort: g.hostPort ?? g.port };
+    for (const p of [entry.port, entry.hostPort]) {
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new Error(`gatewayListen: ${p} is not a port (0–65535)`);
+    }
+    if (entry.port === 0) throw new Error('gatewayListen: the port LocalStack listens on cannot be 0 (its host port can)');
+    return entry;
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

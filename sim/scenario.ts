@@ -2,12 +2,15 @@
  * Starting states. seedEmpty: a fresh account (default VPC only). seedBaseline: the end of
  * the workshop's module 03 for one nickname — its VPC, cluster of 4 t3.micro instances over
  * 3 AZs, the task definition's 3 revisions and the old service running 4 tasks of rev 3.
+ * With the LocalStack persona the instances are Auto Scaling mocks (no container instances) and
+ * the old service's tasks run as containers on the Docker host (personas/localstack-ecs.ts).
  */
 import type { SimContext } from './context.js';
 import { countTasks, wantedTasks } from './dataplane/ecs-state.js';
 import { newDeployment } from './services/ecs/services.js';
 import { ec2Id, hex } from './ids.js';
 import { attachConsoleCapacityProvider, consoleClusterNames } from './console-cluster.js';
+import { isLocalstack } from './personas/localstack.js';
 import type { CapacityProviderStrategyItem, Cluster, ContainerDefinition, Instance, SecurityGroup, Service, Subnet, TaskDefinition, Vpc } from './world.js';
 
 /** What a t3.micro container instance registers with ECS. */
@@ -56,6 +59,8 @@ export async function seedBaseline(ctx: SimContext, nickname: string, options: B
       ['Name', `ECS Instance - ${clusterName}`],
       ['aws:autoscaling:groupName', asgName],
     ]);
+    // LocalStack: the Auto Scaling group's instances are mocks without an ECS agent — no container instance registers.
+    if (isLocalstack(ctx)) continue;
     const ciArn = world.arn('ecs', `container-instance/${clusterName}/${hex(32)}`);
     world.containerInstances.set(ciArn, {
       arn: ciArn,

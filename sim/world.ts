@@ -323,8 +323,9 @@ export interface ApiCall {
   error?: string;
 }
 
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+
 export class World {
-  readonly accountId = '123456789012';
   readonly vpcs = new Map<string, Vpc>();
   readonly subnets = new Map<string, Subnet>();
   readonly securityGroups = new Map<string, SecurityGroup>();
@@ -345,6 +346,7 @@ export class World {
   constructor(
     readonly region: string,
     readonly clock: SimClock,
+    readonly accountId: string = DEFAULT_ACCOUNT_ID,
   ) {}
 
   arn(service: string, resource: string): string {

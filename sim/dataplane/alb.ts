@@ -16,8 +16,10 @@ import { Agent, request, type ClientRequest, type IncomingMessage, type Outgoing
 import type { Socket } from 'node:net';
 import type { AlbPlane, SimContext } from '../context.js';
 import { hex } from '../ids.js';
-import type { Instance, Listener, ListenerAction, LoadBalancer, Target, TargetGroup } from '../world.js';
+import type { Listener, ListenerAction, LoadBalancer, Target, TargetGroup } from '../world.js';
+import { isIPv4 } from 'node:net';
 import { HealthChecker } from './health.js';
+import { isLocalstack } from '../personas/localstack.js';
 import { holdSilently } from './network.js';
 import { targetKey } from './targets.js';
 
@@ -61,7 +63,8 @@ export class AlbDataPlane implements AlbPlane {
       lb.type === 'application' && // network load balancers exist in the control plane only
       lb.scheme === 'internet-facing' &&
       listener !== undefined &&
-      this.ctx.network.admits(lb.securityGroupIds, { kind: 'outside', ip: this.ctx.clientIp }, port);
+      // LocalStack stores security groups but does not enforce them on traffic (localstack/localstack#6116).
+      (isLocalstack(this.ctx) || this.ctx.network.admits(lb.securityGroupIds, { kind: 'outside', ip: this.ctx.clientIp }, port));
     if (!reachable) {
       holdSilently(req.socket);
       return;
@@ -102,9 +105,20 @@ export class AlbDataPlane implements AlbPlane {
   private forward(req: IncomingMessage, res: ServerResponse, lb: LoadBalancer, listener: Listener, action: ListenerAction): void {
     const tg = this.pickTargetGroup(lb, listener, action);
     const target = tg && this.pickTarget(lb, tg);
-    const instance = target && this.ctx.world.instances.get(target.id);
-    if (!target || !instance) return errorPage(req, res, 503);
-    this.proxy(req, res, lb, listener, instance, target, true);
+    const address = target && this.addressOf(target);
+    if (!target || !address) return errorPage(req, res, 503);
+    this.proxy(req, res, lb, listener, address, target, true);
+  }
+
+  /**
+   * Where a target is reached: an instance at its (loopback) public address. With the LocalStack
+   * persona a service's tasks are registered by the Docker host's IP (see personas/localstack.ts),
+   * which is dialled as it is.
+   */
+  private addressOf(target: Target): string | undefined {
+    const instance = this.ctx.world.instances.get(target.id);
+    if (instance) return instance.publicIpAddress;
+    return isLocalstack(this.ctx) && isIPv4(target.id) ? target.id : undefined;
   }
 
   /** Weighted round robin over the forward action's target groups (usually just one). */
@@ -156,12 +170,12 @@ export class AlbDataPlane implements AlbPlane {
     res: ServerResponse,
     lb: LoadBalancer,
     listener: Listener,
-    instance: Instance,
+    address: string,
     target: Target,
     mayRetry: boolean,
   ): void {
     const upstream = request({
-      host: instance.publicIpAddress,
+      host: address,
       port: target.port,
       method: req.method,
       path: req.url,
@@ -217,7 +231,7 @@ export class AlbDataPlane implements AlbPlane {
       const bodyless = req.method === 'GET' || req.method === 'HEAD';
       if (mayRetry && bodyless && upstream.reusedSocket && err.code === 'ECONNRESET') {
         settle();
-        return this.proxy(req, res, lb, listener, instance, target, false);
+        return this.proxy(req, res, lb, listener, address, target, false);
       }
       fail(502);
     });

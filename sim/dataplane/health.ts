@@ -10,6 +10,7 @@ import { request, type ClientRequest } from 'node:http';
 import type { SimContext } from '../context.js';
 import type { LoadBalancer, Target, TargetGroup } from '../world.js';
 import { loadBalancersOf, targetKey } from './targets.js';
+import { isLocalstack } from '../personas/localstack.js';
 
 /**
  * Below this a scaled timeout no longer measures the target but the test machine's
@@ -37,6 +38,7 @@ export function matcherAccepts(matcher: string, status: number): boolean {
  * group they start over as 'initial'. Draining targets keep draining either way.
  */
 export function syncTargetUsage(ctx: SimContext): void {
+  if (isLocalstack(ctx)) return;
   for (const tg of ctx.world.targetGroups.values()) {
     const inUse = loadBalancersOf(ctx, tg).length > 0;
     for (const t of tg.targets.values()) {
@@ -76,7 +78,8 @@ export class HealthChecker {
 
   /** Starts, restarts (interval changed) or stops each target group's check loop. */
   refresh(): void {
-    if (this.closed) return;
+    // LocalStack persona: no health checks run; targets stay as registered (see targets.ts).
+    if (this.closed || isLocalstack(this.ctx)) return;
     syncTargetUsage(this.ctx);
     const wanted = new Map<string, TargetGroup>();
     for (const tg of this.ctx.world.targetGroups.values()) {

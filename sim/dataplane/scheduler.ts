@@ -23,6 +23,8 @@ import { nextProvider, strategyOf } from './capacity-placement.js';
 import { placeTask } from './placement.js';
 import { deregisterTarget, registerTarget } from './targets.js';
 import { TaskServer } from './task-server.js';
+import { DOCKER_BIND_IP, DOCKER_HOST_ADDRESS, isLocalstack } from '../personas/localstack.js';
+import { dockerHostPlacement, dockerHostTarget, localstackTaskId } from '../personas/localstack-ecs.js';
 
 /** Simulated cloud time (scaled by the clock). */
 const PROVISIONING_MS = 2_000;
@@ -122,18 +124,27 @@ export class EcsScheduler implements Scheduler {
     if (!td) return;
     const started: Task[] = [];
     for (let i = 0; i < count; i++) {
-      const placement = placeTask(this.ctx.world, service, td);
+      const placement = this.place(service, td);
       if (!placement.ok) {
         if (service.events[0]?.message !== placement.reason) addServiceEvent(service, placement.reason);
         this.retryLater(service);
         break;
       }
-      started.push(this.createTask(service, deployment, td, placement.containerInstance.arn, placement.instance));
+      started.push(this.createTask(service, deployment, td, placement.containerInstanceArn, placement));
     }
     if (started.length > 0) {
       const list = started.map((t) => `(task ${shortId(t.arn)})`).join(' ');
       addServiceEvent(service, `(service ${service.name}) has started ${started.length} tasks: ${list}.`);
     }
+  }
+
+  /** AWS: an EC2 container instance with room. LocalStack persona: the Docker host, always. */
+  private place(service: Service, td: TaskDefinition) {
+    if (isLocalstack(this.ctx)) return dockerHostPlacement(this.ctx.world);
+    const placement = placeTask(this.ctx.world, service, td);
+    if (!placement.ok) return placement;
+    const { containerInstance, instance } = placement;
+    return { ok: true as const, containerInstanceArn: containerInstance.arn, instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
   }
 
   private createTask(
@@ -145,7 +156,7 @@ export class EcsScheduler implements Scheduler {
   ): Task {
     const world = this.ctx.world;
     const clusterName = clusterNameOf(service.clusterArn);
-    const taskId = hex(32);
+    const taskId = isLocalstack(this.ctx) ? localstackTaskId() : hex(32);
     const task: Task = {
       arn: world.arn('ecs', `task/${clusterName}/${taskId}`),
       clusterArn: service.clusterArn,
@@ -194,23 +205,26 @@ export class EcsScheduler implements Scheduler {
   private async run(task: Task): Promise<void> {
     const world = this.ctx.world;
     const td = world.taskDefinitions.get(task.taskDefinitionArn);
+    const onDockerHost = isLocalstack(this.ctx);
     const instance = world.instances.get(task.ec2InstanceId);
     const rt = this.runtime(task);
-    if (!td || !instance) return this.failStart(task, rt, new Error('container instance is gone'));
+    if (!td || (!instance && !onDockerHost)) return this.failStart(task, rt, new Error('container instance is gone'));
     try {
       for (const [i, cd] of td.containerDefinitions.entries()) {
         const container = task.containers[i]!;
         for (const pm of cd.portMappings) {
           const server = await TaskServer.start(this.ctx, {
             taskArn: task.arn,
-            ec2InstanceId: instance.instanceId,
-            address: instance.publicIpAddress,
+            ec2InstanceId: task.ec2InstanceId,
+            address: instance?.publicIpAddress ?? DOCKER_HOST_ADDRESS,
             hostPort: hostPortOf(td, pm.hostPort, pm.containerPort),
+            // The app prints HOSTNAME, which Docker sets to the container id's first 12 hex.
             hostname: container.runtimeId.slice(0, 12),
+            enforceSecurityGroups: !onDockerHost,
           });
           rt.servers.push(server);
           container.networkBindings.push({
-            bindIP: '0.0.0.0',
+            bindIP: onDockerHost ? DOCKER_BIND_IP : '0.0.0.0',
             containerPort: pm.containerPort,
             hostPort: server.port,
             protocol: pm.protocol ?? 'tcp',
@@ -242,8 +256,11 @@ export class EcsScheduler implements Scheduler {
         .find((c) => c.name === lb.containerName)
         ?.networkBindings.find((b) => b.containerPort === lb.containerPort);
       if (!tg || !binding) continue;
-      registerTarget(this.ctx, tg, task.ec2InstanceId, binding.hostPort);
-      rt.registrations.push({ tg, instanceId: task.ec2InstanceId, port: binding.hostPort });
+      const target = isLocalstack(this.ctx)
+        ? dockerHostTarget(binding.hostPort)
+        : { id: task.ec2InstanceId, port: binding.hostPort, availabilityZone: undefined };
+      registerTarget(this.ctx, tg, target.id, target.port, target.availabilityZone);
+      rt.registrations.push({ tg, instanceId: target.id, port: target.port });
       addServiceEvent(service, `(service ${service.name}) registered 1 targets in (target-group ${tg.arn})`);
     }
   }

@@ -3,7 +3,8 @@
  * Health transitions belong to the health checker; this file only adds, drains and removes.
  */
 import type { SimContext } from '../context.js';
-import type { TargetGroup } from '../world.js';
+import type { Target, TargetGroup } from '../world.js';
+import { isLocalstack } from '../personas/localstack.js';
 
 export const targetKey = (id: string, port: number): string => `${id}:${port}`;
 
@@ -19,24 +20,29 @@ export function loadBalancersOf(ctx: SimContext, tg: TargetGroup): string[] {
   return [...arns];
 }
 
-export function registerTarget(ctx: SimContext, tg: TargetGroup, id: string, port: number): void {
+export function registerTarget(ctx: SimContext, tg: TargetGroup, id: string, port: number, availabilityZone?: string): void {
   const key = targetKey(id, port);
   const existing = tg.targets.get(key);
   if (existing && existing.state !== 'draining') return;
   if (existing?.drainTimer) ctx.clock.cancel(existing.drainTimer);
-  const az = ctx.world.instances.get(id)?.availabilityZone;
-  const inUse = loadBalancersOf(ctx, tg).length > 0;
-  tg.targets.set(key, {
-    id,
-    port,
-    availabilityZone: az,
-    state: inUse ? 'initial' : 'unused',
-    reason: inUse ? 'Elb.RegistrationInProgress' : 'Target.NotInUse',
-    description: inUse ? 'Target registration is in progress' : 'Target group is not configured to receive traffic from the load balancer',
-    consecutiveOk: 0,
-    consecutiveFail: 0,
-  });
+  const az = availabilityZone ?? ctx.world.instances.get(id)?.availabilityZone;
+  tg.targets.set(key, { id, port, availabilityZone: az, ...initialHealth(ctx, tg), consecutiveOk: 0, consecutiveFail: 0 });
   ctx.alb.refresh();
+}
+
+/**
+ * AWS: `initial` (or `unused` while no listener uses the group) until health checks decide.
+ * LocalStack persona: `healthy` at once and for good, no check ever runs. LocalStack documents
+ * no health checking; its ELBv2 control plane is built on moto (localstack/localstack#3614,
+ * localstack/moto#73), which reports a registered target healthy at once — a guess, stated in
+ * the README.
+ */
+function initialHealth(ctx: SimContext, tg: TargetGroup): Pick<Target, 'state' | 'reason' | 'description'> {
+  if (isLocalstack(ctx)) return { state: 'healthy', reason: undefined, description: undefined };
+  const inUse = loadBalancersOf(ctx, tg).length > 0;
+  return inUse
+    ? { state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress' }
+    : { state: 'unused', reason: 'Target.NotInUse', description: 'Target group is not configured to receive traffic from the load balancer' };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { SimContext } from '../../context.js';
 import { countTasks, instanceUsage, RESERVED_PORTS, tasksOfService } from '../../dataplane/ecs-state.js';
 import type { Cluster, ContainerInstance, Service, Task, TaskDefinition } from '../../world.js';
 import { tagsView } from './common.js';
+import { isLocalstack, LOCALSTACK_CREATED_BY } from '../../personas/localstack.js';
 
 export function clusterView(ctx: SimContext, cluster: Cluster, withTags: boolean) {
   const world = ctx.world;
@@ -119,7 +120,7 @@ export function serviceView(ctx: SimContext, service: Service, withTags: boolean
     schedulingStrategy: service.schedulingStrategy,
     deploymentController: { type: 'ECS' },
     tags: withTags ? tagsView(service.tags) : undefined,
-    createdBy: `arn:aws:iam::${ctx.world.accountId}:root`,
+    createdBy: isLocalstack(ctx) ? LOCALSTACK_CREATED_BY : `arn:aws:iam::${ctx.world.accountId}:root`,
     enableECSManagedTags: false,
     propagateTags: 'NONE',
     enableExecuteCommand: false,
@@ -135,7 +136,8 @@ export function taskView(ctx: SimContext, task: Task, withTags: boolean) {
     clusterArn: task.clusterArn,
     connectivity: running ? 'CONNECTED' : undefined,
     connectivityAt: task.startedAt,
-    containerInstanceArn: task.containerInstanceArn,
+    // LocalStack persona: tasks run on the Docker host, not on a container instance — no ARN to give.
+    containerInstanceArn: task.containerInstanceArn || undefined,
     containers: task.containers.map((c) => ({
       containerArn: c.containerArn,
       taskArn: task.arn,

@@ -7,6 +7,7 @@ import { AwsError } from '../../errors.js';
 import { list, str, type QueryValue } from '../../protocol/query.js';
 import { syncTargetUsage } from '../../dataplane/health.js';
 import type { LoadBalancer } from '../../world.js';
+import { isLocalstack, localstackAlbDnsName } from '../../personas/localstack.js';
 import {
   attributeList,
   attributesFrom,
@@ -100,6 +101,7 @@ function checkSecurityGroups(ctx: SimContext, groupIds: string[], vpcId: string)
 }
 
 function dnsNameFor(ctx: SimContext, name: string, scheme: LoadBalancer['scheme']): string {
+  if (isLocalstack(ctx)) return localstackAlbDnsName(name);
   const digits = String(1_000_000_000 + Math.floor(Math.random() * 9_000_000_000));
   const prefix = scheme === 'internal' ? 'internal-' : '';
   return `${prefix}${name}-${digits}.${ctx.world.region}.elb.amazonaws.com`;
