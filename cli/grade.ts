@@ -24,6 +24,8 @@ function bad(message: string): never {
 
 export class GradeInputError extends Error {}
 
+const canary = (v: string) => (/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.test(v) && Number(v.split(':').pop()) <= 65535 ? v : bad(`--egress-canary: '${v}' is not host:port`));
+
 interface RawOptions {
   roster: string;
   out: string;
@@ -33,6 +35,7 @@ interface RawOptions {
   shard?: string;
   timeScale?: string;
   timeout: number;
+  egressCanary?: string;
 }
 
 /** Every flag checked before any participant runs; a GradeInputError is one line. */
@@ -100,6 +103,7 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
     ...(shardSpec ? { shard: shardSpec } : {}),
     ...(timeScale !== undefined ? { timeScale } : {}),
     timeoutMs: raw.timeout * 1000,
+    ...(raw.egressCanary !== undefined ? { egressCanary: canary(raw.egressCanary) } : {}),
   };
 }
 
@@ -120,7 +124,8 @@ export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {
     .option('--concurrency <n>', 'participants graded at once', wholeNumber('--concurrency', 1, 64), 4)
     .option('--shard <i/n>', 'grade only shard i of n (roster rows dealt round-robin), for parallel CI jobs')
     .option('--time-scale <factor>', 'the simulator\'s time scale, so waits match it (--target sim)')
-    .option('--timeout <seconds>', 'per participant; a run still going then is stopped', wholeNumber('--timeout', 10, 86_400), 1800);
+    .option('--timeout <seconds>', 'per participant; a run still going then is stopped', wholeNumber('--timeout', 10, 86_400), 1800)
+    .option('--egress-canary <host:port>', 'a listener outside the participants\' accounts this runner should reach on a high port (the direct-access check\'s positive control)');
   return cmd.action(async (raw: RawOptions) => {
     let options: GradeOptions;
     try {

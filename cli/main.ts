@@ -18,6 +18,7 @@ const FLAG_TO_ENV: Record<string, string> = {
   reportDir: 'E2E_REPORT_DIR',
   runId: 'E2E_RUN_ID',
   timeScale: 'E2E_SIM_TIME_SCALE',
+  egressCanary: 'E2E_EGRESS_CANARY',
 };
 
 function runCommand(): Command {
@@ -31,6 +32,7 @@ function runCommand(): Command {
     .option('--report-dir <dir>', 'where the reports go (E2E_REPORT_DIR)')
     .option('--run-id <id>', 'tag value for what this run creates (E2E_RUN_ID)')
     .option('--time-scale <factor>', 'simulator time scale (E2E_SIM_TIME_SCALE)')
+    .option('--egress-canary <host:port>', 'a listener outside the account this runner should reach on a high port: the positive control of the direct-access check in verify mode (E2E_EGRESS_CANARY)')
     .option('--keep', 'keep what the run created (E2E_KEEP=1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const env = { ...process.env };

@@ -10,11 +10,11 @@ const service = s.given('service.found', 'the new service exists', async (ctx) =
   return { value: found.value, evidence: { name: found.value.serviceName, arn: found.value.serviceArn, foundBy: found.via } };
 });
 
-s.check('service.launch-type', 'it uses the EC2 launch type', async () => {
+s.check('service.launch-type', 'it runs on EC2 container instances (the EC2 launch type, or an Auto Scaling group capacity provider)', async (ctx) => {
   const svc = await service.get();
-  const launchType = svc.launchType ?? svc.capacityProviderStrategy?.map((c) => c.capacityProvider).join(',');
-  expect(launchType, `service ${svc.serviceName}: launch type`).toBe('EC2');
-  return { evidence: { launchType } };
+  const placement = await ctx.placementOf(svc);
+  expect(placement.onEc2 ? 'EC2' : placement.how, `service ${svc.serviceName}: launch type or capacity provider`).toBe('EC2');
+  return { evidence: { placement: placement.how } };
 });
 
 s.check('service.task-definition', 'it runs the latest task-definition revision', async (ctx) => {

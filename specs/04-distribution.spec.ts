@@ -14,7 +14,7 @@ const sample = s.given('distribution.reachable', 'the ALB DNS name answers', asy
   const answered = result.sample.answers.filter((a) => a.status > 0).length;
   const first = result.sample.answers[0];
   expect(answered, `${result.url}: HTTP answers out of ${result.sample.total} requests (first: ${first?.error ?? `HTTP ${first?.status}`})`).toBeGreaterThan(0);
-  return { value: result, evidence: { url: result.url, requests: result.sample.total, answered, elapsedMs: result.sample.elapsedMs } };
+  return { value: result, evidence: { url: result.url, requests: result.sample.total, answered, retriedOnce: result.sample.retries, elapsedMs: result.sample.elapsedMs } };
 });
 
 s.check('distribution.all-ok', 'every answer is 200', async () => {
@@ -22,7 +22,7 @@ s.check('distribution.all-ok', 'every answer is 200', async () => {
   const bad = smp.answers.filter((a) => a.status !== 200);
   const seen = bad.slice(0, 5).map((a) => a.error ?? `HTTP ${a.status}`).join(', ');
   expect(bad.length, `${url}: answers other than 200 out of ${smp.total} (first: ${seen})`).toBe(0);
-  return { evidence: { requests: smp.total, non200: bad.length } };
+  return { evidence: { requests: smp.total, non200: bad.length, retriedOnce: smp.retries } };
 });
 
 s.check('distribution.attributed', 'every answer comes from a task of the new service', async () => {

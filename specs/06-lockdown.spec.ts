@@ -3,8 +3,9 @@
 import { expect } from 'vitest';
 import { sampleAcrossTasks } from '../helpers/traffic/distribution.js';
 import { describeRule, fromRulesApi, rulesAllowOnlyFrom } from '../helpers/cloud/sg-rules.js';
-import { need, step } from '../helpers/suite/step.js';
-import { probeDirect } from '../helpers/traffic/http.js';
+import { need, Skip, step } from '../helpers/suite/step.js';
+import type { E2e } from '../helpers/suite/context.js';
+import { probeDirect, probeEgress } from '../helpers/traffic/http.js';
 
 const s = step('06-lockdown');
 
@@ -24,16 +25,30 @@ const answeredBefore = s.given(
   },
 );
 
-s.check('lockdown.rules-only-from-alb', "the instances' group admits only TCP 0–65535 from the ALB's group", async (ctx) => {
+// An instance admits what any of its groups admits, and the ALB is any of its groups: every
+// container instance is judged with all of its groups against all of the ALB's.
+s.check('lockdown.rules-only-from-alb', "the instances admit only TCP 0–65535 from the ALB's security group", async (ctx) => {
   const { loadBalancer } = await need('load-balancer.found', ctx.alb());
-  const b = await need('preflight.cluster', ctx.baseline());
+  await need('preflight.cluster', ctx.baseline());
   // provision mode performs the step here, after the before-probe (which a target may skip)
   await ctx.lockDown();
-  const rules = fromRulesApi(await ctx.instanceGroupRules());
-  const albGroup = loadBalancer.SecurityGroups?.[0] ?? '(none)';
-  const verdict = rulesAllowOnlyFrom(rules, albGroup);
-  expect(verdict.problems, `security group ${b.instanceGroup.GroupId} (${b.instanceGroup.GroupName}) of the instances; expected one inbound rule tcp 0-65535 from ${albGroup}`).toEqual([]);
-  return { evidence: { inbound: rules.filter((r) => !r.isEgress).map(describeRule) } };
+  const albGroups = loadBalancer.SecurityGroups?.length ? loadBalancer.SecurityGroups : ['(none)'];
+  const judged = new Map<string, { instances: string[]; inbound: string[]; problems: string[] }>();
+  for (const i of await ctx.instancesWithGroups()) {
+    const groups = i.groups.map((g) => `${g.id} (${g.name})`).join(', ');
+    const seen = judged.get(groups);
+    if (seen) {
+      seen.instances.push(i.instanceId);
+      continue;
+    }
+    const rules = fromRulesApi(i.rules);
+    judged.set(groups, { instances: [i.instanceId], inbound: rules.filter((r) => !r.isEgress).map(describeRule), problems: rulesAllowOnlyFrom(rules, albGroups).problems });
+  }
+  for (const [groups, j] of judged) {
+    const whose = `security group${groups.includes(',') ? 's' : ''} ${groups} of instance${j.instances.length > 1 ? 's' : ''} ${j.instances.join(', ')}`;
+    expect(j.problems, `${whose}; expected one inbound rule tcp 0-65535 from the load balancer's group (${albGroups.join(', ')})`).toEqual([]);
+  }
+  return { evidence: { albSecurityGroups: albGroups, instances: Object.fromEntries([...judged].map(([groups, j]) => [groups, { instances: j.instances, inbound: j.inbound }])) } };
 });
 
 s.check('lockdown.alb-still-answers', 'the ALB still answers, from all 3 tasks', async (ctx) => {
@@ -44,7 +59,7 @@ s.check('lockdown.alb-still-answers', 'the ALB still answers, from all 3 tasks',
   const bad = r.sample.answers.filter((a) => a.status !== 200).map((a) => a.error ?? `HTTP ${a.status}`);
   expect(bad, `${r.url} after the lockdown: answers other than 200`).toEqual([]);
   expect(Object.values(r.distribution).filter((n) => n === 0).length, `${r.url} after the lockdown: tasks that never answered ${JSON.stringify(r.distribution)}`).toBe(0);
-  return { evidence: { distribution: r.distribution } };
+  return { evidence: { distribution: r.distribution, retriedOnce: r.sample.retries } };
 });
 
 const addresses = s.given('lockdown.probe-addresses', "each probed address is a RUNNING task's host port and a healthy target there", async (ctx) => {
@@ -68,7 +83,7 @@ s.check(
   'lockdown.direct-access-blocked',
   "a task's direct address gives no answer",
   async (ctx) => {
-    if (ctx.provisioning) await answeredBefore.get();
+    const control = await positiveControl(ctx);
     const tasks = await addresses.get();
     const timeoutMs = ctx.profile.timing.directProbeTimeoutMs;
     const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, timeoutMs)));
@@ -80,7 +95,31 @@ s.check(
           : p.detail;
       expect(p.outcome, `task ${t.taskId} at ${t.publicIp}:${t.hostPort}: expected no answer within ${timeoutMs} ms; ${why}`).toBe('timeout');
     });
-    return { evidence: { probes: probes.map((p) => p.detail) } };
+    return { evidence: { probes: probes.map((p) => p.detail), positiveControl: control } };
   },
   { skipIf: (ctx) => ctx.profile.capabilities.noSgEnforcement },
 );
+
+/**
+ * "No answer" proves nothing unless this runner, from here, could have seen an answer: a grader
+ * whose own network drops outbound high ports sees a timeout too. The control is the before-probe
+ * (provision mode) or the egress canary; without either the check is skipped, never passed.
+ */
+async function positiveControl(ctx: E2e): Promise<string> {
+  if (ctx.provisioning) {
+    await answeredBefore.get();
+    return 'every task answered directly before the lockdown (lockdown.direct-reachable-before)';
+  }
+  const canary = ctx.config.egressCanary;
+  if (!canary) {
+    throw new Skip(
+      'no positive control: in verify mode nothing shows that this runner could see an answer on a high port; give E2E_EGRESS_CANARY=host:port (--egress-canary), a listener outside the account that this runner should reach',
+    );
+  }
+  const [, host, port] = /^\[?(.+?)\]?:(\d+)$/.exec(canary)!;
+  const probe = await probeEgress(host!, Number(port), ctx.profile.timing.directProbeTimeoutMs);
+  if (probe.outcome !== 'answered') {
+    throw new Skip(`no positive control: the egress canary ${canary} did not answer this runner (${probe.detail}), so "no answer" from a task would prove nothing`);
+  }
+  return `the egress canary ${canary} answered this runner in ${probe.ms} ms`;
+}

@@ -15,6 +15,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
@@ -23,6 +24,7 @@ import {
   paginateListContainerInstances,
   paginateListServices,
   paginateListTasks,
+  type CapacityProvider,
   type Cluster,
   type ContainerInstance,
   type Service,
@@ -142,15 +144,70 @@ export async function servicesOf(c: Clients, cluster: string): Promise<Service[]
   return out;
 }
 
+/** The family of a task-definition ARN (…:task-definition/<family>:<revision>). */
+export const familyOf = (taskDefinitionArn: string | undefined) => /task-definition\/([^:]+):\d+$/.exec(taskDefinitionArn ?? '')?.[1];
+
+/**
+ * The old service: by name; else — names are hints — the service of the cluster that runs the
+ * module's task-definition family without a load balancer and is not the new service. Undefined
+ * when there is none (deleted, and perhaps purged). Several candidates: the one still running the
+ * most tasks, the others named in `via`.
+ */
+export async function findOldService(
+  c: Clients,
+  p: { cluster: string; name: string; family: string; newService?: string },
+): Promise<Found<Service> | undefined> {
+  const byName = await serviceByName(c, p.cluster, p.name);
+  if (byName && byName.serviceName !== p.newService) return { value: byName, via: `name ${p.name}` };
+  const candidates = (await servicesOf(c, p.cluster))
+    .filter((s) => s.serviceName !== p.newService && familyOf(s.taskDefinition) === p.family && (s.loadBalancers?.length ?? 0) === 0)
+    .sort((a, b) => (b.desiredCount ?? 0) + (b.runningCount ?? 0) - ((a.desiredCount ?? 0) + (a.runningCount ?? 0)));
+  if (candidates.length === 0) return undefined;
+  const others = candidates.slice(1).map((s) => s.serviceName);
+  return {
+    value: candidates[0]!,
+    via: `link: the service of ${p.cluster} running ${p.family} without a load balancer (name ${p.name} not found)${others.length ? `; also: ${others.join(', ')}` : ''}`,
+  };
+}
+
+/** Capacity providers by name (the built-in FARGATE and FARGATE_SPOT included). */
+export async function capacityProviders(c: Clients, names: string[]): Promise<CapacityProvider[]> {
+  if (names.length === 0) return [];
+  const r = await c.ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: names }));
+  return r.capacityProviders ?? [];
+}
+
 /** The service by name, whatever its status (INACTIVE services stay describable for a while). */
 export async function serviceByName(c: Clients, cluster: string, name: string): Promise<Service | undefined> {
   const r = await c.ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
   return r.services?.[0];
 }
 
-export async function tasksOf(c: Clients, cluster: string, serviceName: string, desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<Task[]> {
-  const pages = await collect(paginateListTasks({ client: c.ecs }, { cluster, serviceName, desiredStatus }));
-  const arns = pages.flatMap((p) => p.taskArns ?? []);
+/**
+ * The tasks of a service. A deleted service that AWS has purged no longer answers to its name
+ * (`ListTasks --service-name` fails with ServiceNotFoundException — "INACTIVE services may be
+ * cleaned up and purged", ECS DeleteService API): its tasks are then found by the family they
+ * run and the group ECS gives a service's tasks (`service:<name>`).
+ */
+export async function tasksOf(
+  c: Clients,
+  cluster: string,
+  serviceName: string,
+  desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING',
+  family?: string,
+): Promise<Task[]> {
+  let pages;
+  try {
+    pages = await collect(paginateListTasks({ client: c.ecs }, { cluster, serviceName, desiredStatus }));
+  } catch (err) {
+    if ((err as Error).name !== 'ServiceNotFoundException' || !family) throw err;
+    const byFamily = await describeTasks(c, cluster, (await collect(paginateListTasks({ client: c.ecs }, { cluster, family, desiredStatus }))).flatMap((p) => p.taskArns ?? []));
+    return byFamily.filter((t) => t.group === `service:${serviceName}`);
+  }
+  return describeTasks(c, cluster, pages.flatMap((p) => p.taskArns ?? []));
+}
+
+async function describeTasks(c: Clients, cluster: string, arns: string[]): Promise<Task[]> {
   const out: Task[] = [];
   for (const part of chunks(arns, 100)) {
     const r = await c.ecs.send(new DescribeTasksCommand({ cluster, tasks: part }));

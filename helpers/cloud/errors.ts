@@ -27,3 +27,21 @@ export const throttledOr =
   (codes: readonly string[]) =>
   (err: unknown): string | undefined =>
     throttled(err) ?? errorNamed(codes)(err);
+
+/**
+ * A read right after this run's own write that has not caught up with it yet (the APIs are
+ * eventually consistent: "Eventual consistency in the Amazon EC2 API", EC2 API reference; ECS
+ * and ELB document the same for reads after writes), or throttling. NotFound is discovery's own
+ * "Could not find …" — the same thing seen through a paginated list.
+ */
+export const notYetConsistent = throttledOr([
+  'InvalidGroup.NotFound',
+  'InvalidGroupId.NotFound',
+  'TargetGroupNotFound',
+  'TargetGroupNotFoundException',
+  'LoadBalancerNotFound',
+  'LoadBalancerNotFoundException',
+  'ListenerNotFound',
+  'ServiceNotFoundException',
+  'NotFound',
+]);

@@ -149,35 +149,42 @@ export interface LockdownCheck {
 }
 
 /**
- * Module 04's lockdown: the only inbound rule is All TCP (tcp 0-65535) from `groupId`.
- * A protocol -1 rule from that group admits a superset (UDP, ICMP too) and is not what the
- * module asks for, so it is a problem, worded so it is clear why.
+ * Module 04's lockdown: the only inbound rule is All TCP (tcp 0-65535) from the ALB's group.
+ * An ALB may carry up to five groups (the console may leave the VPC's default group beside its
+ * own, in any order): a rule from any of them admits the ALB — "security groups are evaluated as
+ * a union" (EC2 user guide, security group rules) — so `albGroupIds` lists them all. A protocol
+ * -1 rule from such a group admits a superset (UDP, ICMP too) and is not what the module asks
+ * for, so it is a problem, worded so it is clear why.
  */
-export function rulesAllowOnlyFrom(rules: FlatRule[], groupId: string): LockdownCheck {
-  const expected = `tcp 0-65535 from ${groupId}`;
+export function rulesAllowOnlyFrom(rules: FlatRule[], albGroupIds: string | readonly string[]): LockdownCheck {
+  const ids = [albGroupIds].flat();
+  const fromAlb = (r: FlatRule) => r.referencedGroupId !== undefined && ids.includes(r.referencedGroupId);
+  const expected = `tcp 0-65535 from ${ids.length === 1 ? ids[0] : `one of ${ids.join(', ')}`}`;
   const inbound = rules.filter((r) => !r.isEgress);
   const problems: string[] = [];
   if (inbound.length === 0) {
     return { ok: false, problems: [`no inbound rule at all; expected exactly one: ${expected}`] };
   }
-  const isExpected = (r: FlatRule) =>
-    r.protocol === 'tcp' && r.fromPort === 0 && r.toPort === 65535 && r.referencedGroupId === groupId && !r.cidrIpv4 && !r.cidrIpv6 && !r.prefixListId;
+  const isExpected = (r: FlatRule) => r.protocol === 'tcp' && r.fromPort === 0 && r.toPort === 65535 && fromAlb(r) && !r.cidrIpv4 && !r.cidrIpv6 && !r.prefixListId;
   const matching = inbound.filter(isExpected);
   for (const r of inbound) {
     if (isExpected(r)) continue;
     const seen = describeRule(r);
-    if (r.referencedGroupId === groupId && r.protocol === '-1') {
+    if (fromAlb(r) && r.protocol === '-1') {
       problems.push(`${seen}: all protocols, expected ${expected} (All TCP) — a superset that also admits UDP and ICMP`);
-    } else if (r.referencedGroupId === groupId && r.protocol === 'tcp') {
+    } else if (fromAlb(r) && r.protocol === 'tcp') {
       problems.push(`${seen}: ports ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}, expected ${expected} (All TCP)`);
-    } else if (r.referencedGroupId === groupId) {
+    } else if (fromAlb(r)) {
       problems.push(`${seen}: protocol ${r.protocol}, expected ${expected} (All TCP)`);
     } else {
       problems.push(`unexpected inbound rule ${seen}${r.ruleId ? ` (${r.ruleId})` : ''}: only ${expected} should remain`);
     }
   }
   if (matching.length === 0) problems.unshift(`no inbound rule ${expected}; seen: ${inbound.map(describeRule).join('; ')}`);
-  if (matching.length > 1) problems.push(`${matching.length} inbound rules ${expected}, expected exactly one`);
+  // one rule per ALB group is redundant, not wrong; the same group twice cannot be stored by EC2
+  const perGroup = new Map<string, number>();
+  for (const r of matching) perGroup.set(r.referencedGroupId!, (perGroup.get(r.referencedGroupId!) ?? 0) + 1);
+  for (const [group, n] of perGroup) if (n > 1) problems.push(`${n} inbound rules tcp 0-65535 from ${group}, expected exactly one`);
   return { ok: problems.length === 0, problems };
 }
 

@@ -39,6 +39,12 @@ export interface Config {
   amiParameter?: string;
   /** Test seam of the teardown proof: a provision run that fails at this spec (E2E_TEST_FAIL_AT). */
   testFailAt?: string;
+  /**
+   * E2E_EGRESS_CANARY=host:port: a listener outside the checked account that this runner should
+   * reach on a high port — the positive control of "a task gives no answer" in verify mode. The
+   * simulator offers one of its own.
+   */
+  egressCanary?: string;
 }
 
 /**
@@ -95,6 +101,13 @@ function elbName(variable: string, value: string): string {
     throw new ConfigError(variable, `'${value}' is not a valid ELB name; use letters, digits and hyphens, not at the start or end`);
   }
   return value;
+}
+
+function hostPort(variable: string, raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError(variable, `'${raw}' is not host:port (e.g. canary.example.org:40001)`);
+  return raw;
 }
 
 export function parseConfig(env: Env = process.env): Config {
@@ -181,5 +194,6 @@ export function parseConfig(env: Env = process.env): Config {
     appImage: env.E2E_APP_IMAGE || undefined,
     amiParameter: env.E2E_AMI_PARAMETER || undefined,
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
+    egressCanary: hostPort('E2E_EGRESS_CANARY', env.E2E_EGRESS_CANARY),
   };
 }

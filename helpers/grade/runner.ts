@@ -17,7 +17,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'junit.xml'];
 // A grader's own E2E_* settings (names, mode, keep) must not leak into a participant's run;
 // only settings that describe the grader's setup rather than a participant pass through.
-const PASS_THROUGH_E2E = new Set(['E2E_ATTRIBUTION_PATTERN']);
+const PASS_THROUGH_E2E = new Set(['E2E_ATTRIBUTION_PATTERN', 'E2E_EGRESS_CANARY']);
 const AWS_CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
 
 export interface GradeOptions {
@@ -28,6 +28,8 @@ export interface GradeOptions {
   concurrency: number;
   shard?: ShardSpec & { text: string };
   timeScale?: number;
+  /** host:port: the positive control of the direct-access check (E2E_EGRESS_CANARY of each run). */
+  egressCanary?: string;
   timeoutMs: number;
 }
 
@@ -145,6 +147,7 @@ export function childEnv(entry: RosterEntry, options: GradeOptions, reportDir: s
   });
   if (options.endpoint) env.E2E_ENDPOINT = options.endpoint;
   if (options.timeScale !== undefined) env.E2E_SIM_TIME_SCALE = String(options.timeScale);
+  if (options.egressCanary) env.E2E_EGRESS_CANARY = options.egressCanary;
   if (options.target === 'aws') {
     // Environment credentials win over a profile in the default chain, so each source
     // removes the others: a participant is graded with their own access and nothing else.

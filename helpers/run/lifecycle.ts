@@ -26,7 +26,7 @@ export async function startRunTarget(initial: Config): Promise<RunTarget> {
   teardown.catch(() => undefined);
   const target = targetOf(initial);
   const started = await target.start(initial);
-  let config: Config = { ...initial, endpoint: started.endpoint };
+  let config: Config = { ...initial, endpoint: started.endpoint, egressCanary: initial.egressCanary ?? started.egressCanary };
   const calls: ApiCall[] = [];
   let baseline: EnsuredBaseline | undefined;
   let finishing: Promise<void> | undefined;

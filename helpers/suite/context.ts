@@ -3,7 +3,7 @@
  * and each step's resource, provisioned (provision mode) or found (verify mode) once and
  * remembered for the later steps.
  */
-import type { Instance, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { Instance, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { Cluster, ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Listener, LoadBalancer, TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -12,7 +12,7 @@ import { inject } from 'vitest';
 import { createClients, type ApiCall, type Clients } from '../cloud/clients.js';
 import * as find from '../cloud/discovery.js';
 import type { Found } from '../cloud/discovery.js';
-import { throttled } from '../cloud/errors.js';
+import { notYetConsistent, throttled } from '../cloud/errors.js';
 import * as provision from '../cloud/provision.js';
 import type { Config } from '../core/config.js';
 import { waitFor, type Poll, type WaitRecord } from '../core/waits.js';
@@ -135,8 +135,26 @@ export class E2e {
         runId: this.config.runId,
       });
     }
-    return find.findNewService(this.clients, names.cluster, names.service, names.oldService);
+    const lookup = () => find.findNewService(this.clients, names.cluster, names.service, names.oldService);
+    return this.provisioning ? this.afterWrite(`service ${names.service} to be readable after CreateService`, lookup) : lookup();
   });
+
+  /**
+   * A read that follows this run's own write: on AWS it may not see the write yet (DescribeServices
+   * MISSING right after CreateService, InvalidGroup.NotFound, TargetGroupNotFound — "eventual
+   * consistency", EC2 API reference and ECS API reference). Retried on those answers only, named
+   * and bounded (settleMs).
+   */
+  afterWrite<T>(what: string, read: () => Promise<T>): Promise<T> {
+    const { pollMs, settleMs } = this.profile.timing;
+    return waitFor(what, async () => ({ done: true, state: 'read', value: await read() }), {
+      pollMs,
+      timeoutMs: settleMs,
+      transient: notYetConsistent,
+      onRecord: (r) => this.waits.push(r),
+      progress: () => {},
+    }).then((r) => r.value as T);
+  }
 
   readonly targetGroup = memo(async (): Promise<Found<TargetGroup>> => {
     const { names } = this.config;
@@ -178,19 +196,69 @@ export class E2e {
     await provision.lockDownInstances(this.clients, { instanceGroupId: b.instanceGroup.GroupId!, albGroupId: loadBalancer.SecurityGroups![0]! });
   });
 
+  /** The old service once found (by name or by links): later reads follow this ARN, not a name. */
+  private oldServiceArn?: string;
+  private oldServiceVia?: string;
+
+  /**
+   * The old service as it is now: by name, else by links (the cluster's service running the
+   * module's family without a load balancer, not the new one). `service` undefined: none exists
+   * any more — deleted, perhaps purged. "Not found under that name" never hides one that runs.
+   */
+  async oldService(): Promise<{ service?: Service; name: string; via: string }> {
+    const { cluster, oldService: name, family, service: newService } = this.config.names;
+    if (this.oldServiceArn) {
+      const service = await find.serviceByName(this.clients, cluster, this.oldServiceArn);
+      return { service, name: service?.serviceName ?? this.oldServiceArn.split('/').pop()!, via: this.oldServiceVia! };
+    }
+    const found = await find.findOldService(this.clients, { cluster, name, family, newService });
+    if (!found) return { name, via: `neither name ${name} nor a service of ${cluster} running ${family} without a load balancer` };
+    this.oldServiceArn = found.value.serviceArn;
+    this.oldServiceVia = found.via;
+    return { service: found.value, name: found.value.serviceName!, via: found.via };
+  }
+
   /** Module 04 step 3 (provision mode): the old service scaled to 0. */
   async scaleOldServiceToZero(): Promise<void> {
     if (!this.provisioning) return;
-    const { cluster, oldService } = this.config.names;
-    await provision.scaleService(this.clients, cluster, oldService, 0);
+    const { service } = await this.oldService();
+    if (service?.status === 'ACTIVE') await provision.scaleService(this.clients, this.config.names.cluster, service.serviceArn!, 0);
   }
 
   /** Module 04 step 3 (provision mode): the old service deleted, once it is scaled to 0. */
   async deleteOldService(): Promise<void> {
     if (!this.provisioning) return;
-    const { cluster, oldService } = this.config.names;
-    const svc = await this.serviceNow(oldService);
-    if (svc?.status === 'ACTIVE') await provision.deleteService(this.clients, cluster, oldService);
+    const { service } = await this.oldService();
+    if (service?.status === 'ACTIVE') await provision.deleteService(this.clients, this.config.names.cluster, service.serviceArn!);
+  }
+
+  /** The old service's tasks that still run (also when the service was purged: found by family and group). */
+  async oldServiceTasksStillRunning(): Promise<Task[]> {
+    const { name } = await this.oldService();
+    return this.tasksStillRunning(name, this.config.names.family);
+  }
+
+  /**
+   * How a service places its tasks: the EC2 launch type, or a capacity-provider strategy (today's
+   * console default for EC2 clusters: "If no capacityProviderStrategy or launchType is specified,
+   * the defaultCapacityProviderStrategy for the cluster is used", ECS CreateService API). A
+   * strategy places on EC2 container instances when every provider in it is an Auto Scaling group
+   * provider; FARGATE and FARGATE_SPOT are not.
+   */
+  async placementOf(svc: Service): Promise<{ onEc2: boolean; how: string }> {
+    if (svc.launchType) return { onEc2: svc.launchType === 'EC2', how: `launch type ${svc.launchType}` };
+    const strategy = svc.capacityProviderStrategy ?? [];
+    if (strategy.length === 0) return { onEc2: false, how: 'neither a launch type nor a capacity-provider strategy' };
+    const providers = await find.capacityProviders(this.clients, strategy.map((s) => s.capacityProvider!));
+    const described = strategy.map((s) => {
+      const p = providers.find((x) => x.name === s.capacityProvider || x.capacityProviderArn === s.capacityProvider);
+      const asg = p?.autoScalingGroupProvider?.autoScalingGroupArn;
+      return { name: s.capacityProvider!, ec2: !!asg, what: asg ? `Auto Scaling group ${asg.split('/').pop()}` : p ? 'Fargate' : 'not found' };
+    });
+    return {
+      onEc2: described.every((d) => d.ec2),
+      how: `capacity provider${described.length > 1 ? 's' : ''} ${described.map((d) => `${d.name} (${d.what})`).join(', ')}`,
+    };
   }
 
   /** Re-reads the ALB (its state changes while provisioning). */
@@ -222,11 +290,11 @@ export class E2e {
    * Tasks of a service that still run: desired RUNNING, and those told to stop that have not
    * stopped yet (a task behind a load balancer drains for the deregistration delay first).
    */
-  async tasksStillRunning(serviceName: string): Promise<Task[]> {
+  async tasksStillRunning(serviceName: string, family?: string): Promise<Task[]> {
     const cluster = this.config.names.cluster;
     const [running, stopping] = await Promise.all([
-      find.tasksOf(this.clients, cluster, serviceName, 'RUNNING'),
-      find.tasksOf(this.clients, cluster, serviceName, 'STOPPED'),
+      find.tasksOf(this.clients, cluster, serviceName, 'RUNNING', family),
+      find.tasksOf(this.clients, cluster, serviceName, 'STOPPED', family),
     ]);
     return [...running, ...stopping.filter((t) => t.lastStatus !== 'STOPPED')];
   }
@@ -263,6 +331,21 @@ export class E2e {
   async instanceGroupRules() {
     const b = await this.baseline();
     return find.securityGroupRules(this.clients, b.instanceGroup.GroupId!);
+  }
+
+  /**
+   * Every container instance with all of its security groups and their rules as they are now:
+   * an instance admits what any of its groups admits (rules are a union), so each is judged whole.
+   */
+  async instancesWithGroups(): Promise<{ instanceId: string; groups: { id: string; name: string }[]; rules: SecurityGroupRule[] }[]> {
+    const b = await this.baseline();
+    const instances = await find.instancesById(this.clients, b.instances.map((i) => i.InstanceId!));
+    const ids = [...new Set(instances.flatMap((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!)))];
+    const rulesOf = new Map(await Promise.all(ids.map(async (id) => [id, await find.securityGroupRules(this.clients, id)] as const)));
+    return instances.map((i) => {
+      const groups = (i.SecurityGroups ?? []).map((g) => ({ id: g.GroupId!, name: g.GroupName ?? '' }));
+      return { instanceId: i.InstanceId!, groups, rules: groups.flatMap((g) => rulesOf.get(g.id) ?? []) };
+    });
   }
 
   async albGroupRules(groupId: string) {

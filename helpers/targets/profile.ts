@@ -50,6 +50,8 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'tes
 
 export interface StartedTarget {
   endpoint?: string;
+  /** host:port of an egress canary the target offers (the simulator's "outside world"). */
+  egressCanary?: string;
   stop(): Promise<void>;
 }
 

@@ -9,10 +9,10 @@ export const simTarget: Target = {
     return null;
   },
   async start(config: Config) {
-    if (config.endpoint) return { endpoint: config.endpoint, stop: async () => {} };
+    if (config.endpoint) return { endpoint: config.endpoint, egressCanary: await canaryOf(config.endpoint), stop: async () => {} };
     const { startSim } = await import('../../sim/index.js');
     const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region });
-    return { endpoint: sim.endpoint, stop: () => sim.close() };
+    return { endpoint: sim.endpoint, egressCanary: sim.egressCanary, stop: () => sim.close() };
   },
   profile(config: Config, endpoint = config.endpoint): TargetProfile {
     if (!endpoint) throw new Error('the sim target needs its endpoint (E2E_ENDPOINT); start it first');
@@ -35,3 +35,14 @@ export const simTarget: Target = {
     };
   },
 };
+
+/** A running simulator says where its egress canary listens (GET /_sim/health). */
+async function canaryOf(endpoint: string): Promise<string | undefined> {
+  try {
+    const r = await fetch(new URL('/_sim/health', endpoint), { signal: AbortSignal.timeout(3_000) });
+    const body = (await r.json()) as { egressCanary?: string };
+    return typeof body.egressCanary === 'string' ? body.egressCanary : undefined;
+  } catch {
+    return undefined; // an older simulator, or not a simulator: no canary
+  }
+}

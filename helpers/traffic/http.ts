@@ -47,6 +47,8 @@ export interface Answer {
   error?: string;
   /** The start of the body when the answer was not a plain attributed 2xx, for the report. */
   bodySnippet?: string;
+  /** This answer came from the one retry on a fresh connection, after this transient failure. */
+  retriedAfter?: string;
 }
 
 export interface SampleOptions {
@@ -74,6 +76,20 @@ export interface Sample {
   elapsedMs: number;
   /** Why sampling ended. */
   endedBy: 'stop' | 'max-requests' | 'budget';
+  /** Requests retried once on a fresh connection after a transient failure (502, reset, EAI_AGAIN). */
+  retries: number;
+}
+
+/**
+ * Failures that say nothing about the deployment and are retried once, on a fresh connection:
+ * an ALB answers 502 when a target closes a kept-alive connection first, and does not retry it
+ * itself ("HTTP 502: Bad gateway … the target closed the connection", ELB troubleshooting guide;
+ * Node's default keepAliveTimeout of 5 s against the ALB's 60 s idle timeout — the workshop's app is
+ * Node); a connection reset on the way; a DNS lookup that fails once (EAI_AGAIN). A task that
+ * answers 5xx every time still fails: the retry's answer is the one that counts.
+ */
+export function isTransientAnswer(a: Answer): boolean {
+  return a.status === 502 || /^(ECONNRESET|EPIPE|EAI_AGAIN|UND_ERR_SOCKET)\b/.test(a.error ?? '');
 }
 
 const SNIPPET_CHARS = 200;
@@ -92,12 +108,25 @@ export async function sampleThroughAlb(address: AlbAddress, opts: SampleOptions)
   const answers: Answer[] = [];
   const started = performance.now();
   let issued = 0;
+  let retries = 0;
   let endedBy: Sample['endedBy'] | undefined;
 
   const one = async (): Promise<Answer> => {
+    const first = await attempt(agent);
+    if (!isTransientAnswer(first)) return first;
+    retries++;
+    const fresh = new Agent({ connections: 1, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    try {
+      return { ...(await attempt(fresh)), retriedAfter: first.error ?? `HTTP ${first.status}` };
+    } finally {
+      await fresh.close();
+    }
+  };
+
+  const attempt = async (dispatcher: Agent): Promise<Answer> => {
     const t0 = performance.now();
     try {
-      const response = await request(url, { method: 'GET', headers: { host: address.host }, dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await request(url, { method: 'GET', headers: { host: address.host }, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
       const body = await response.body.text();
       const id = attribute(body, response.headers, pattern);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
@@ -140,6 +169,7 @@ export async function sampleThroughAlb(address: AlbAddress, opts: SampleOptions)
     errors: answers.filter((a) => a.error !== undefined || a.status >= 400).length,
     elapsedMs: elapsed(started),
     endedBy: endedBy ?? 'max-requests',
+    retries,
   };
 }
 
@@ -223,6 +253,35 @@ export function probeDirect(ip: string, port: number, timeoutMs: number, pattern
         finish({ outcome: 'error', detail: `${where}: ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ') });
       }
     });
+  });
+}
+
+/**
+ * The positive control of a negative probe: does anything answer from `host:port`, a listener
+ * outside the account on a high port, over a fresh connection from this runner? Any bytes back
+ * count (an HTTP server or a line-printing TCP listener); a connect that completes with nothing
+ * after it does not — a firewall that holds a connection silently looks just like that.
+ */
+export function probeEgress(host: string, port: number, timeoutMs: number): Promise<Probe> {
+  const where = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  const started = performance.now();
+  return new Promise<Probe>((resolve) => {
+    const socket: Socket = connect({ host, port });
+    let settled = false;
+    const finish = (probe: Omit<Probe, 'ms'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ...probe, ms: elapsed(started) });
+    };
+    const timer = setTimeout(() => finish({ outcome: 'timeout', detail: `no answer from ${where} within ${timeoutMs} ms` }), timeoutMs);
+    socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${where}\r\nUser-Agent: ecs-alb-e2e-canary\r\nConnection: close\r\n\r\n`));
+    socket.once('data', () => finish({ outcome: 'answered', detail: `${where} answered` }));
+    socket.on('end', () => finish({ outcome: 'error', detail: `${where} closed the connection without answering` }));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ outcome: error.code === 'ECONNREFUSED' ? 'refused' : 'error', detail: `${where}: ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ') }),
+    );
   });
 }
 

@@ -235,3 +235,23 @@ describe('admitsFromAnywhere (the ALB group)', () => {
     expect(admitsFromAnywhere([rule({ isEgress: true, fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0' })], 80)).toEqual({ ipv4: false, ipv6: false, rules: [] });
   });
 });
+
+describe('rulesAllowOnlyFrom: an ALB with several security groups', () => {
+  const DEFAULT_SG = 'sg-0default00000000';
+  const allTcpFrom = (referencedGroupId: string) => rule({ protocol: 'tcp', fromPort: 0, toPort: 65535, referencedGroupId });
+
+  it("accepts All TCP from any of the ALB's groups, whichever is listed first", () => {
+    expect(rulesAllowOnlyFrom([allTcpFrom(ALB_SG)], [DEFAULT_SG, ALB_SG])).toEqual({ ok: true, problems: [] });
+    expect(rulesAllowOnlyFrom([allTcpFrom(DEFAULT_SG)], [DEFAULT_SG, ALB_SG])).toEqual({ ok: true, problems: [] });
+  });
+
+  it('one rule per ALB group is redundant, not wrong', () => {
+    expect(rulesAllowOnlyFrom([allTcpFrom(ALB_SG), allTcpFrom(DEFAULT_SG)], [DEFAULT_SG, ALB_SG]).ok).toBe(true);
+  });
+
+  it("fails on a rule from a group that is not one of the ALB's, naming them all", () => {
+    const check = rulesAllowOnlyFrom([allTcpFrom(CLUSTER_SG)], [DEFAULT_SG, ALB_SG]);
+    expect(check.ok).toBe(false);
+    expect(check.problems[0]).toContain(`no inbound rule tcp 0-65535 from one of ${DEFAULT_SG}, ${ALB_SG}`);
+  });
+});

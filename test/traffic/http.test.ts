@@ -321,3 +321,43 @@ describe('sampleThroughAlb', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('sampleThroughAlb: transient failures', () => {
+  const dns = 'nick-ecs-alb-1234567890.us-east-1.elb.amazonaws.com';
+  const origin = (port: number) => ({ origin: `http://${HOST}:${port}`, host: dns, pathPrefix: '' });
+
+  it('retries a 502 once on a fresh connection and counts it (an ALB does not retry a target that closed a kept-alive connection)', async () => {
+    let n = 0;
+    const connections = new Set<unknown>();
+    const port = await httpServer((req, res) => {
+      connections.add(req.socket);
+      if (++n === 2) {
+        res.writeHead(502).end('502 Bad Gateway');
+        return;
+      }
+      res.end(`Hello from ${IDS[0]}!`);
+    });
+    const sample = await sampleThroughAlb(origin(port), { maxRequests: 3, timeoutMs: 1_000 });
+    expect(sample.answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(sample.answers[1]).toMatchObject({ status: 200, retriedAfter: 'HTTP 502' });
+    expect(sample.retries).toBe(1);
+    expect(connections.size).toBeGreaterThanOrEqual(2); // the retry came on a connection of its own
+  });
+
+  it('a target that answers 5xx every time still fails: the retry answers too, and counts', async () => {
+    const port = await httpServer((_req, res) => res.writeHead(502).end('502 Bad Gateway'));
+    const sample = await sampleThroughAlb(origin(port), { maxRequests: 2, timeoutMs: 1_000 });
+    expect(sample.answers.map((a) => [a.status, a.retriedAfter])).toEqual([
+      [502, 'HTTP 502'],
+      [502, 'HTTP 502'],
+    ]);
+    expect(sample.errors).toBe(2);
+  });
+
+  it('does not retry a 500 (the app itself failing)', async () => {
+    const port = await httpServer((_req, res) => res.writeHead(500).end('boom'));
+    const sample = await sampleThroughAlb(origin(port), { maxRequests: 1, timeoutMs: 1_000 });
+    expect(sample.retries).toBe(0);
+    expect(sample.answers[0]!.status).toBe(500);
+  });
+});
