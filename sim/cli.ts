@@ -1,13 +1,25 @@
 /**
  * npm run sim -- [--port 4566] [--scenario baseline|empty] [--nickname nick[,other]] [--time-scale 0.05]
+ *                [--realism off|aws] [--purge-inactive-after <simulated seconds>] [--seed <integer>]
  * Runs in the foreground; prints `ready <endpoint>` once requests are accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TIME_SCALE, startSim, type Scenario } from './index.js';
+import type { Realism } from './realism.js';
 
 const positiveNumber = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const nonNegativeNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of simulated seconds, 0 or more`);
+  return n;
+};
+const integer = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
   return n;
 };
 const port = (v: string) => {
@@ -25,7 +37,24 @@ export function simCommand(): Command {
     .option('--nickname <names>', 'comma-separated participant nicknames (baseline per nickname)', 'nick')
     .option('--time-scale <factor>', 'multiplies every simulated delay', positiveNumber('--time-scale'), DEFAULT_TIME_SCALE)
     .option('--region <region>', 'the region the simulator answers for', 'us-east-1')
-    .action(async (o: { port: number; host: string; scenario: Scenario; nickname: string; timeScale: number; region: string }) => {
+    .addOption(new Option('--realism <level>', 'aws: AWS at its hardest (eventual consistency, throttling, …)').choices(['off', 'aws']).default('off'))
+    .option(
+      '--purge-inactive-after <seconds>',
+      'purge INACTIVE services after this many simulated seconds (0 = at once; default never, 3600 with --realism aws)',
+      nonNegativeNumber('--purge-inactive-after'),
+    )
+    .option('--seed <integer>', 'seed of the simulator\'s random choices (jitter, consistency windows)', integer('--seed'))
+    .action(async (o: {
+      port: number;
+      host: string;
+      scenario: Scenario;
+      nickname: string;
+      timeScale: number;
+      region: string;
+      realism: Realism;
+      purgeInactiveAfter?: number;
+      seed?: number;
+    }) => {
       if (!o.host.startsWith('127.') && o.host !== 'localhost') {
         console.error(`--host must be a loopback address (127.0.0.0/8), got ${o.host}`);
         process.exit(2);
@@ -37,6 +66,9 @@ export function simCommand(): Command {
         nicknames: o.nickname.split(',').map((s) => s.trim()).filter(Boolean),
         timeScale: o.timeScale,
         region: o.region,
+        realism: o.realism,
+        purgeInactiveAfterS: o.purgeInactiveAfter,
+        seed: o.seed,
       });
       console.log(`ready ${sim.endpoint}`);
       const stop = async () => {

@@ -15,6 +15,10 @@ import { ecsHandlers } from './services/ecs.js';
 import { elbv2Handlers } from './services/elbv2.js';
 import { stsHandlers } from './services/sts.js';
 import { realismSwitches, type Persona, type Realism, type RealismSwitches } from './realism.js';
+import { DEFAULT_SEED, SeededRandom } from './random.js';
+import { Consistency } from './realism/consistency.js';
+import { DEFAULT_PURGE_INACTIVE_AFTER_S } from './realism/lifecycle.js';
+import { Throttle } from './realism/throttling.js';
 import { World } from './world.js';
 
 export type Scenario = 'baseline' | 'empty';
@@ -39,6 +43,12 @@ export interface SimOptions {
   behaviours?: Partial<RealismSwitches>;
   /** Seed of the simulator's random choices (jitter, consistency windows), for reproducible runs. */
   seed?: number;
+  /**
+   * Simulated seconds after which an INACTIVE service is purged (DescribeServices: failure
+   * MISSING; ListTasks --service-name: ServiceNotFoundException); 0 = at once. Default: never,
+   * or 3600 with realism 'aws' (see sim/realism/lifecycle.ts for why).
+   */
+  purgeInactiveAfterS?: number;
 }
 
 export interface RunningSim {
@@ -55,13 +65,19 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const clock = new SimClock(options.timeScale ?? DEFAULT_TIME_SCALE);
   const world = new World(region, clock);
   const network = new Network(world, await Network.probeDistinctAddresses());
+  const realism = realismSwitches(options.realism, options.behaviours);
+  const random = new SeededRandom(options.seed ?? DEFAULT_SEED);
   const ctx = {
     world,
     clock,
     network,
     clientIp: options.clientIp ?? '203.0.113.10',
     persona: options.persona ?? 'aws',
-    realism: realismSwitches(options.realism, options.behaviours),
+    realism,
+    random,
+    throttle: realism.throttling ? new Throttle(clock) : undefined,
+    consistency: new Consistency(realism.eventualConsistency, clock, random),
+    purgeInactiveAfterS: options.purgeInactiveAfterS ?? (options.realism === 'aws' ? DEFAULT_PURGE_INACTIVE_AFTER_S : undefined),
   } as SimContext;
   const scheduler = new EcsScheduler(ctx);
   const alb = new AlbDataPlane(ctx);
