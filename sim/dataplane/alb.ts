@@ -191,6 +191,13 @@ export class AlbDataPlane implements AlbPlane {
     };
 
     upstream.on('socket', (socket) => {
+      // realism.albKeepAlive: the target closed this pooled connection while it sat idle. The
+      // request now written on it meets the target's reset (on loopback Node would not report
+      // a reset that arrives after the peer's FIN until a later write, so it is decided here).
+      if (this.ctx.realism.albKeepAlive && upstream.reusedSocket && socket.readableEnded) {
+        socket.destroy();
+        return fail(502);
+      }
       const note = () => {
         if (this.notedSockets.has(socket)) return;
         this.notedSockets.add(socket);
