@@ -10,6 +10,8 @@
  *                        {"loadBalancerArn","state":"failed|active_impaired|provisioning|active"}
  *   DELETE /_sim/faults                          → every fault cleared
  *   GET    /_sim/imposed                         → {kind: scaled ms} delays imposed so far
+ *   GET    /_sim/throttling                      → {enabled, buckets: {name: {capacity, refillPerSecond, tokens, throttled}}}
+ *                                                  (realism.throttling; throttled calls are also in /_sim/calls with their error code)
  *   GET    /_sim/resources                       → [{type,id,name,tags}] everything that exists
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,6 +33,8 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
     case 'DELETE /_sim/calls':
       world.calls.length = 0;
       return send(200, { ok: true });
+    case 'GET /_sim/throttling':
+      return send(200, { enabled: ctx.throttle !== undefined, buckets: ctx.throttle?.readout() ?? {} });
     case 'GET /_sim/imposed':
       return send(200, Object.fromEntries(ctx.clock.imposed));
     case 'GET /_sim/resources':

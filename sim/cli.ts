@@ -2,12 +2,13 @@
  * npm run sim -- [--port 4566] [--scenario baseline|empty] [--nickname nick[,other]] [--time-scale 0.05]
  *                [--capacity-provider] [--outside-egress-allow 80,443,4566]
  *                [--persona aws|localstack] [--gateway-listen 80,18080:8080]
+ *                [--realism off|aws] [--purge-inactive-after <simulated seconds>] [--seed <integer>]
  * Runs in the foreground; prints `listen <port> <endpoint>` for each extra gateway port, then
  * `ready <endpoint>` once requests are accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TIME_SCALE, startSim, type GatewayListen, type Scenario } from './index.js';
-import type { Persona } from './realism.js';
+import type { Persona, Realism } from './realism.js';
 
 interface SimFlags {
   port: number;
@@ -20,11 +21,24 @@ interface SimFlags {
   outsideEgressAllow?: number[];
   persona: Persona;
   gatewayListen?: GatewayListen[];
+  realism: Realism;
+  purgeInactiveAfter?: number;
+  seed?: number;
 }
 
 const positiveNumber = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const nonNegativeNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of simulated seconds, 0 or more`);
+  return n;
+};
+const integer = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
   return n;
 };
 const port = (v: string) => {
@@ -67,6 +81,13 @@ export function simCommand(): Command {
     .option('--outside-egress-allow <ports>', "the runner's network lets out only these destination ports (the gateway port always works)", portList)
     .addOption(new Option('--persona <cloud>', 'which cloud to play').choices(['aws', 'localstack']).default('aws'))
     .option('--gateway-listen <ports>', "localstack persona: more gateway ports, as LocalStack's GATEWAY_LISTEN (80,18080:8080)", parseGatewayListen)
+    .addOption(new Option('--realism <level>', 'aws: AWS at its hardest (eventual consistency, throttling, …)').choices(['off', 'aws']).default('off'))
+    .option(
+      '--purge-inactive-after <seconds>',
+      'purge INACTIVE services after this many simulated seconds (0 = at once; default never, 3600 with --realism aws)',
+      nonNegativeNumber('--purge-inactive-after'),
+    )
+    .option('--seed <integer>', 'seed of the simulator\'s random choices (jitter, consistency windows)', integer('--seed'))
     .action(async (o: SimFlags) => {
       if (!o.host.startsWith('127.') && o.host !== 'localhost') {
         console.error(`--host must be a loopback address (127.0.0.0/8), got ${o.host}`);
@@ -87,6 +108,9 @@ export function simCommand(): Command {
         outsideEgressAllow: o.outsideEgressAllow,
         persona: o.persona,
         gatewayListen: o.gatewayListen,
+        realism: o.realism,
+        purgeInactiveAfterS: o.purgeInactiveAfter,
+        seed: o.seed,
       });
       // The canary's address is read from GET /_sim/health (egressCanary): stdout stays `listen` lines and one `ready` line.
       for (const g of sim.gatewayPorts.slice(1)) console.log(`listen ${g.port} ${g.endpoint}`);

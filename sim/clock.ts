@@ -8,7 +8,14 @@ export class SimClock {
   /** Sum of the scaled delays the simulator imposed, per kind (for the benchmark's critical path). */
   readonly imposed = new Map<string, number>();
 
+  private readonly startedAt = performance.now();
+
   constructor(readonly timeScale: number) {}
+
+  /** Simulated milliseconds since the clock started (real time divided by the time scale). */
+  now(): number {
+    return (performance.now() - this.startedAt) / this.timeScale;
+  }
 
   scaled(cloudMs: number): number {
     return Math.max(0, Math.round(cloudMs * this.timeScale));

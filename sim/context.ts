@@ -6,13 +6,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimClock } from './clock.js';
 import type { Network } from './dataplane/network.js';
 import type { Persona, RealismSwitches } from './realism.js';
-import type { LoadBalancer, Service, Task, World } from './world.js';
+import type { Consistency } from './realism/consistency.js';
+import type { Throttle } from './realism/throttling.js';
+import type { SeededRandom } from './random.js';
+import type { LoadBalancer, Service, Target, TargetGroup, Task, World } from './world.js';
 
 export interface Scheduler {
   /** Brings a service towards its desired count (start/stop tasks); safe to call often. */
   reconcile(service: Service): void;
   /** Stops one task (StopTask, scale-in, service deletion): deregisters, drains, closes its socket. */
   stopTask(task: Task, reason: string): void;
+  /** The health checker found this target unhealthy (again); realism.healthReplacement acts on it. */
+  targetUnhealthy(tg: TargetGroup, target: Target): void;
 }
 
 export interface AlbPlane {
@@ -36,6 +41,14 @@ export interface SimContext {
   realism: RealismSwitches;
   /** "host:port" of the egress canary (outside the account; answers `ok\n` when the runner may reach it). */
   egressCanary: string;
+  /** Seeded chance (options.seed) for every behaviour that varies. */
+  random: SeededRandom;
+  /** Token buckets, present only when realism.throttling is on. */
+  throttle?: Throttle;
+  /** What reads may not see yet (or still see); without realism.eventualConsistency it sees everything at once. */
+  consistency: Consistency;
+  /** Simulated seconds after which an INACTIVE service is purged; undefined: never. */
+  purgeInactiveAfterS?: number;
 }
 
 export type Handler = (params: any, ctx: SimContext) => unknown | Promise<unknown>;

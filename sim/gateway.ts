@@ -132,6 +132,7 @@ async function answerQuery(
   const service = flavor === 'elbv2' ? 'elasticloadbalancing' : flavor;
   try {
     if (!handler) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    if (flavor !== 'sts') ctx.throttle?.admit(flavor, action, params);
     const result = (await handler(params, ctx)) as Record<string, unknown>;
     ctx.world.calls.push({ service, action, at: started, ms: Date.now() - started });
     res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId() });
@@ -156,6 +157,7 @@ async function answerJson(
   try {
     const handler = handlers.ecs[action];
     if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+    ctx.throttle?.admit('ecs', action);
     let input: unknown;
     try {
       input = body ? JSON.parse(body) : {};

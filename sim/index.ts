@@ -17,6 +17,10 @@ import { ecsHandlers } from './services/ecs.js';
 import { elbv2Handlers } from './services/elbv2.js';
 import { stsHandlers } from './services/sts.js';
 import { realismSwitches, type Persona, type Realism, type RealismSwitches } from './realism.js';
+import { DEFAULT_SEED, SeededRandom } from './random.js';
+import { Consistency } from './realism/consistency.js';
+import { DEFAULT_PURGE_INACTIVE_AFTER_S } from './realism/lifecycle.js';
+import { Throttle } from './realism/throttling.js';
 import { World } from './world.js';
 import { LOCALSTACK_ACCOUNT_ID, LOCALSTACK_GATEWAY_PORT } from './personas/localstack.js';
 
@@ -61,6 +65,12 @@ export interface SimOptions {
    * `{ port: n, hostPort: n }`.
    */
   gatewayListen?: (number | GatewayListen)[];
+  /**
+   * Simulated seconds after which an INACTIVE service is purged (DescribeServices: failure
+   * MISSING; ListTasks --service-name: ServiceNotFoundException); 0 = at once. Default: never,
+   * or 3600 with realism 'aws' (see sim/realism/lifecycle.ts for why).
+   */
+  purgeInactiveAfterS?: number;
 }
 
 export interface GatewayListen {
@@ -101,14 +111,20 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const world = new World(region, clock, persona === 'localstack' ? LOCALSTACK_ACCOUNT_ID : undefined);
   const network = new Network(world, await Network.probeDistinctAddresses(), options.outsideEgressAllow);
   const canary = await EgressCanary.start(network);
+  const realism = realismSwitches(options.realism, options.behaviours);
+  const random = new SeededRandom(options.seed ?? DEFAULT_SEED);
   const ctx = {
     world,
     clock,
     network,
     clientIp: options.clientIp ?? '203.0.113.10',
     persona,
-    realism: realismSwitches(options.realism, options.behaviours),
+    realism,
     egressCanary: canary.address,
+    random,
+    throttle: realism.throttling ? new Throttle(clock) : undefined,
+    consistency: new Consistency(realism.eventualConsistency, clock, random),
+    purgeInactiveAfterS: options.purgeInactiveAfterS ?? (options.realism === 'aws' ? DEFAULT_PURGE_INACTIVE_AFTER_S : undefined),
   } as SimContext;
   const scheduler = new EcsScheduler(ctx);
   const alb = new AlbDataPlane(ctx);

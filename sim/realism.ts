@@ -3,7 +3,8 @@
  * by default (the simulator is then exactly as it was: kind, immediate, unthrottled) so that the
  * suite's own tests stay deterministic; `--realism aws` turns every AWS behaviour on at once, and
  * each can be switched on alone in a test. The behaviours are implemented where they happen
- * (protocol, services, data plane); each names its source there and in the README.
+ * (gateway, services, data plane; the shared parts in sim/realism/); each names its source there
+ * and in the README ("--realism aws: AWS at its hardest").
  */
 export interface RealismSwitches {
   /** Reads right after a create may miss it; after a delete it may still be listed; fresh rules may not show. */
@@ -12,7 +13,10 @@ export interface RealismSwitches {
   throttling: boolean;
   /** The ALB keeps idle upstream connections (60 s); the app closes idle ones after 5 s (Node); a reused closed one is a 502. */
   albKeepAlive: boolean;
-  /** A target group's deregistration delay (300 s unless set) on task stop and service deletion. */
+  /**
+   * The drain for the deregistration delay happens in every mode; this adds what follows it on
+   * AWS: the stop timeout (30 s) of an app that ignores SIGTERM, and exit code 137.
+   */
   deregistrationDelay: boolean;
   /** Tasks failing the ALB's health checks are stopped and replaced by the scheduler. */
   healthReplacement: boolean;

@@ -307,6 +307,23 @@ export interface Task {
   tags: Tags;
 }
 
+/** A requester-managed interface, as a load balancer has one per subnet. */
+export interface NetworkInterface {
+  networkInterfaceId: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  privateIpAddress: string;
+  /** `ELB app/<name>/<id>`, as AWS describes a load balancer's interfaces */
+  description: string;
+  /** the load balancer that owns it; its groups are the interface's groups while it exists */
+  loadBalancerArn: string;
+  /** the groups it keeps once the load balancer is gone (realism.eniLinger) */
+  lingeringGroupIds?: string[];
+  status: 'in-use' | 'available';
+  attachedAt: Date;
+}
+
 /** Sim-only faults for what the AWS API cannot express (the suite's own tests). */
 export interface Faults {
   /** task arn → how its app misbehaves */
@@ -340,6 +357,7 @@ export class World {
   readonly containerInstances = new Map<string, ContainerInstance>();
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
+  readonly networkInterfaces = new Map<string, NetworkInterface>();
   readonly faults: Faults = { taskMode: new Map(), albSkips: new Map() };
   readonly calls: ApiCall[] = [];
 

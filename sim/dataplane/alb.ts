@@ -12,8 +12,8 @@
  * only about a simulated second (between 50 ms and 1 s of real time): every new connection
  * is judged by the instance's security groups, so a rule change takes effect within that.
  */
-import { Agent, request, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Agent, request, type ClientRequest, type ClientRequestArgs, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
 import type { AlbPlane, SimContext } from '../context.js';
 import { hex } from '../ids.js';
 import type { Listener, ListenerAction, LoadBalancer, Target, TargetGroup } from '../world.js';
@@ -153,6 +153,10 @@ export class AlbDataPlane implements AlbPlane {
 
   private agentFor(lb: LoadBalancer): Agent {
     let agent = this.agents.get(lb.arn);
+    if (!agent && this.ctx.realism.albKeepAlive) {
+      agent = new StaleConnectionAgent(() => this.scaled(Number(lb.attributes.get('idle_timeout.timeout_seconds') ?? '60') * 1000));
+      this.agents.set(lb.arn, agent);
+    }
     if (!agent) {
       const idleMs = Math.min(1000, Math.max(50, this.ctx.clock.scaled(1000)));
       // Not the Agent's `timeout` option: that also runs while a new socket connects and
@@ -201,6 +205,13 @@ export class AlbDataPlane implements AlbPlane {
     };
 
     upstream.on('socket', (socket) => {
+      // realism.albKeepAlive: the target closed this pooled connection while it sat idle. The
+      // request now written on it meets the target's reset (on loopback Node would not report
+      // a reset that arrives after the peer's FIN until a later write, so it is decided here).
+      if (this.ctx.realism.albKeepAlive && upstream.reusedSocket && socket.readableEnded) {
+        socket.destroy();
+        return fail(502);
+      }
       const note = () => {
         if (this.notedSockets.has(socket)) return;
         this.notedSockets.add(socket);
@@ -229,7 +240,8 @@ export class AlbDataPlane implements AlbPlane {
       if (settled) return;
       // A kept-alive connection the target closed just as it was reused: retry once on a new one.
       const bodyless = req.method === 'GET' || req.method === 'HEAD';
-      if (mayRetry && bodyless && upstream.reusedSocket && err.code === 'ECONNRESET') {
+      // realism.albKeepAlive: the ALB does not retry; the client gets the 502.
+      if (mayRetry && bodyless && upstream.reusedSocket && err.code === 'ECONNRESET' && !this.ctx.realism.albKeepAlive) {
         settle();
         return this.proxy(req, res, lb, listener, address, target, false);
       }
@@ -245,6 +257,37 @@ export class AlbDataPlane implements AlbPlane {
 
   private scaled(cloudMs: number): number {
     return Math.max(MIN_TIMEOUT_MS, this.ctx.clock.scaled(cloudMs));
+  }
+}
+
+/**
+ * realism.albKeepAlive: the ALB's pool as AWS runs it. Idle connections to a target are kept
+ * for the load balancer's idle timeout (attribute idle_timeout.timeout_seconds, 60 s by
+ * default), whatever the target's `Keep-Alive: timeout=` hint says; and a close by the target
+ * (FIN) on an idle pooled connection goes unnoticed (half-open sockets) until the ALB writes
+ * the next request on it and gets a reset — answered to the client as a 502, not retried:
+ * "The target closed the connection with a TCP RST or a TCP FIN while the load balancer had an
+ * outstanding request to the target", HTTP 502 in "Troubleshoot your Application Load
+ * Balancers", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html;
+ * idle timeout: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout.
+ * This is the race at its worst: every reuse of a connection the target has closed is a 502
+ * (on AWS only the ones that cross the FIN in flight are).
+ */
+class StaleConnectionAgent extends Agent {
+  constructor(private readonly idleMs: () => number) {
+    super({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+  }
+
+  // The Agent hands the new socket to the request itself when this returns one.
+  override createConnection(options: ClientRequestArgs): Socket {
+    return createConnection({ ...(options as NetConnectOpts), allowHalfOpen: true });
+  }
+
+  override keepSocketAlive(socket: Socket): boolean {
+    socket.setKeepAlive(true, 1000);
+    socket.unref();
+    socket.setTimeout(this.idleMs());
+    return true;
   }
 }
 

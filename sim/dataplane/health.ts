@@ -198,6 +198,7 @@ export class HealthChecker {
     const [reason, description] = failureReason(result);
     if (t.state === 'unhealthy' || t.consecutiveFail >= hc.unhealthyThresholdCount) {
       setState(t, 'unhealthy', reason, description);
+      this.ctx.scheduler.targetUnhealthy(tg, t);
     }
   }
 }

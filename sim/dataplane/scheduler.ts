@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Scheduler, SimContext } from '../context.js';
 import { hex } from '../ids.js';
-import type { Deployment, Service, TargetGroup, Task, TaskDefinition } from '../world.js';
+import { pendingMs, provisioningMs } from '../realism/jitter.js';
+import { schedulePurge, scheduleStoppedTaskExpiry } from '../realism/lifecycle.js';
+import type { Deployment, Service, Target, TargetGroup, Task, TaskDefinition } from '../world.js';
 import {
   addServiceEvent,
   clusterNameOf,
@@ -26,10 +28,21 @@ import { TaskServer } from './task-server.js';
 import { DOCKER_BIND_IP, DOCKER_HOST_ADDRESS, isLocalstack } from '../personas/localstack.js';
 import { dockerHostPlacement, dockerHostTarget, localstackTaskId } from '../personas/localstack-ecs.js';
 
-/** Simulated cloud time (scaled by the clock). */
-const PROVISIONING_MS = 2_000;
-const PENDING_MS = 5_000;
+/** Simulated cloud time (scaled by the clock); PROVISIONING/PENDING times are in realism/jitter.ts. */
 const STOPPING_MS = 2_000;
+/**
+ * realism.deregistrationDelay: after the drain ECS sends SIGTERM and waits the container's stop
+ * timeout, 30 s unless set ("stopTimeout … If this parameter isn't specified, the default value
+ * of 30 seconds is used", task definition parameters,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html),
+ * before SIGKILL. The workshop's app runs `node` as PID 1, which installs no SIGTERM handler
+ * ("Node.js was not designed to run as PID 1 … will not respond to SIGINT and similar signals",
+ * https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md#handling-kernel-signals),
+ * so it takes the whole timeout and exits 137.
+ */
+const STOP_TIMEOUT_MS = 30_000;
+const SIGKILL_EXIT_CODE = 137;
+export const HEALTH_CHECK_STOP_REASON = (tg: TargetGroup) => `Task failed ELB health checks in (target-group ${tg.arn})`;
 const PLACEMENT_RETRY_MS = 30_000;
 
 interface Registration {
@@ -42,6 +55,10 @@ interface TaskRuntime {
   servers: TaskServer[];
   timers: Set<NodeJS.Timeout>;
   registrations: Registration[];
+  /** simulated ms (ctx.clock.now()) when the task reached RUNNING */
+  runningSince?: number;
+  /** realism.deregistrationDelay: the container ignored SIGTERM and was killed */
+  killed?: boolean;
 }
 
 export const scalingReason = (deployment: Deployment | undefined): string =>
@@ -89,7 +106,7 @@ export class EcsScheduler implements Scheduler {
     if (this.closed || task.desiredStatus === 'STOPPED' || task.lastStatus === 'STOPPED') return;
     task.desiredStatus = 'STOPPED';
     task.stoppedReason = reason;
-    task.stopCode = reason.startsWith('Scaling activity') ? 'ServiceSchedulerInitiated' : 'UserInitiated';
+    task.stopCode = reason.startsWith('Scaling activity') || reason.startsWith('Task failed ELB') ? 'ServiceSchedulerInitiated' : 'UserInitiated';
     task.stoppingAt = new Date();
     const rt = this.runtime(task);
     for (const t of rt.timers) this.ctx.clock.cancel(t);
@@ -187,10 +204,10 @@ export class EcsScheduler implements Scheduler {
     world.tasks.set(task.arn, task);
     this.after(
       task,
-      PROVISIONING_MS,
+      provisioningMs(this.ctx),
       () => {
         task.lastStatus = 'PENDING';
-        this.after(task, PENDING_MS, () => void this.run(task), 'task-start');
+        this.after(task, pendingMs(this.ctx), () => void this.run(task), 'task-start');
       },
       'task-start',
     );
@@ -241,6 +258,7 @@ export class EcsScheduler implements Scheduler {
     const now = new Date();
     task.lastStatus = 'RUNNING';
     task.startedAt = now;
+    rt.runningSince = this.ctx.clock.now();
     for (const c of task.containers) c.lastStatus = 'RUNNING';
     const service = this.serviceOf(task);
     if (service) {
@@ -279,8 +297,44 @@ export class EcsScheduler implements Scheduler {
     await Promise.all(registrations.map((r) => deregisterTarget(this.ctx, r.tg, r.instanceId, r.port)));
     if (this.closed) return;
     task.lastStatus = 'STOPPING';
+    if (this.ctx.realism.deregistrationDelay) {
+      // SIGTERM is ignored: the app keeps its sockets until SIGKILL at the end of the stop timeout.
+      rt.killed = true;
+      this.after(task, STOP_TIMEOUT_MS, () => void this.finishStop(task), 'task-stop');
+      return;
+    }
     await this.closeServers(rt);
     this.after(task, STOPPING_MS, () => void this.finishStop(task), 'task-stop');
+  }
+
+  /**
+   * realism.healthReplacement: the health checker reports a service task's target unhealthy.
+   * Once the service's health-check grace period has passed since the task started, ECS stops it
+   * and the scheduler starts a replacement ("If a task fails the load balancer health checks,
+   * the task is stopped and restarted", health-check grace period in "Use load balancing to
+   * distribute Amazon ECS service traffic",
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html; stop
+   * reason as listed in "Amazon ECS stopped task error messages",
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html).
+   */
+  targetUnhealthy(tg: TargetGroup, target: Target): void {
+    if (this.closed || !this.ctx.realism.healthReplacement) return;
+    for (const [arn, rt] of this.runtimes) {
+      if (!rt.registrations.some((r) => r.tg === tg && r.instanceId === target.id && r.port === target.port)) continue;
+      const task = this.ctx.world.tasks.get(arn);
+      const service = task && this.serviceOf(task);
+      if (!task || !service || task.desiredStatus !== 'RUNNING' || rt.runningSince === undefined) return;
+      const graceMs = (service.healthCheckGracePeriodSeconds ?? 0) * 1000;
+      if (this.ctx.clock.now() - rt.runningSince < graceMs) return;
+      addServiceEvent(
+        service,
+        `(service ${service.name}) (port ${target.port}) is unhealthy in (target-group ${tg.arn}) due to (reason ${target.description ?? 'Health checks failed'}).`,
+      );
+      this.stopTask(task, HEALTH_CHECK_STOP_REASON(tg));
+      addServiceEvent(service, `(service ${service.name}) has stopped 1 running tasks: (task ${shortId(task.arn)}).`);
+      this.reconcile(service);
+      return;
+    }
   }
 
   private async finishStop(task: Task): Promise<void> {
@@ -292,11 +346,12 @@ export class EcsScheduler implements Scheduler {
     }
     const now = new Date();
     for (const c of task.containers) {
-      if (c.lastStatus === 'RUNNING') c.exitCode = 0;
+      if (c.lastStatus === 'RUNNING') c.exitCode = rt?.killed ? SIGKILL_EXIT_CODE : 0;
       c.lastStatus = 'STOPPED';
     }
     task.lastStatus = 'STOPPED';
     task.stoppedAt = now;
+    scheduleStoppedTaskExpiry(this.ctx, task);
     const service = this.serviceOf(task);
     if (service) this.reconcile(service);
   }
@@ -311,6 +366,7 @@ export class EcsScheduler implements Scheduler {
     task.stoppedReason = `CannotStartContainerError: Error response from daemon: driver failed programming external connectivity: ${detail}`;
     task.stoppingAt = task.stoppedAt = new Date();
     for (const c of task.containers) c.lastStatus = 'STOPPED';
+    scheduleStoppedTaskExpiry(this.ctx, task);
     const service = this.serviceOf(task);
     if (service) this.retryLater(service);
   }
@@ -340,6 +396,7 @@ export class EcsScheduler implements Scheduler {
     if (service.status === 'DRAINING') {
       if (all.every((t) => t.lastStatus === 'STOPPED')) {
         service.status = 'INACTIVE';
+        schedulePurge(this.ctx, service);
         this.ctx.clock.cancel(this.retries.get(service));
         this.retries.delete(service);
       }

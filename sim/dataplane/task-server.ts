@@ -12,6 +12,7 @@ import { holdSilently } from './network.js';
 export const DYNAMIC_PORT_MIN = 32768;
 export const DYNAMIC_PORT_MAX = 60999;
 const MAX_BIND_ATTEMPTS = 100;
+const NODE_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface TaskServerSpec {
   taskArn: string;
@@ -39,7 +40,10 @@ export class TaskServer {
     private readonly spec: TaskServerSpec,
   ) {
     const app = createHttpServer((req, res) => answer(ctx, spec, req, res));
-    app.keepAliveTimeout = 5_000;
+    // Node's default, 5 s (https://nodejs.org/api/http.html#serverkeepalivetimeout): the
+    // workshop's Express app does not change it. With realism.albKeepAlive it is simulated time,
+    // so it runs out well before the ALB's 60 s idle timeout, as it does on AWS.
+    app.keepAliveTimeout = ctx.realism.albKeepAlive ? Math.max(1, ctx.clock.scaled(NODE_KEEP_ALIVE_TIMEOUT_MS)) : NODE_KEEP_ALIVE_TIMEOUT_MS;
     this.server = createNetServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

@@ -7,6 +7,7 @@ import { AwsError } from '../errors.js';
 import { bool } from '../protocol/query.js';
 import { instanceAttributeHandlers } from './ec2/instance-attributes.js';
 import { networkHandlers } from './ec2/network.js';
+import { networkInterfaceHandlers } from './ec2/network-interfaces.js';
 import { ruleHandlers } from './ec2/rule-actions.js';
 import { securityGroupHandlers } from './ec2/security-groups.js';
 import { tagHandlers } from './ec2/tags.js';
@@ -21,7 +22,7 @@ function honouringDryRun(handler: Handler): Handler {
   };
 }
 
-const all: ServiceHandlers = { ...networkHandlers, ...instanceAttributeHandlers, ...securityGroupHandlers, ...ruleHandlers, ...tagHandlers };
+const all: ServiceHandlers = { ...networkHandlers, ...networkInterfaceHandlers, ...instanceAttributeHandlers, ...securityGroupHandlers, ...ruleHandlers, ...tagHandlers };
 
 export const ec2Handlers: ServiceHandlers = Object.fromEntries(
   Object.entries(all).map(([action, handler]) => [action, honouringDryRun(handler)]),

@@ -39,7 +39,7 @@ function checkRuleQuota(rules: RuleSpec[], isEgress: boolean): void {
 }
 
 function authorize(isEgress: boolean): Handler {
-  return (params: Params, { world }) => {
+  return (params: Params, { world, consistency }) => {
     const sg = groupOfRequest(world, params);
     const specs = ruleSpecsOf(params, world, sg, isEgress);
     const accepted: RuleSpec[] = [];
@@ -53,6 +53,7 @@ function authorize(isEgress: boolean): Handler {
     const tags = tagsFromSpecifications(params, 'security-group-rule');
     const added: SgRule[] = accepted.map((spec) => ({ ...spec, ruleId: ec2Id('sgr'), tags: new Map(tags) }));
     sg.rules.push(...added);
+    for (const r of added) consistency.created(r.ruleId);
     return { return: true, securityGroupRuleSet: added.map((r) => flatRuleView(world, r)) };
   };
 }
@@ -103,8 +104,9 @@ function revoke(isEgress: boolean): Handler {
   };
 }
 
-const describeSecurityGroupRules: Handler = (params: Params, { world }) => {
-  const all = [...world.securityGroups.values()].flatMap((sg) => sg.rules);
+const describeSecurityGroupRules: Handler = (params: Params, { world, consistency }) => {
+  // Eventual consistency (realism): a rule authorized a moment ago does not show yet.
+  const all = [...world.securityGroups.values()].flatMap((sg) => sg.rules).filter((r) => consistency.visible(r.ruleId));
   const ids = strings(params.SecurityGroupRuleId);
   const base = ids.length ? rulesByIds(world, all, ids) : all;
   const filtered = applyFilters(base, filtersOf(params), (rule, name) => {

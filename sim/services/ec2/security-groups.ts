@@ -3,7 +3,7 @@
  * live on SecurityGroup.rules as flat SgRules, the one source of truth the data plane's
  * Network.admits reads on every new connection.
  */
-import type { Handler, ServiceHandlers } from '../../context.js';
+import type { Handler, ServiceHandlers, SimContext } from '../../context.js';
 import { AwsError } from '../../errors.js';
 import { ec2Id } from '../../ids.js';
 import { str } from '../../protocol/query.js';
@@ -24,13 +24,14 @@ import {
   vpcOrThrow,
   type Params,
 } from './common.js';
+import { interfaceGroupIds } from './load-balancer-interfaces.js';
 import { nestedPermissions } from './rules.js';
 
 export function groupArn(world: World, groupId: string): string {
   return world.arn('ec2', `security-group/${groupId}`);
 }
 
-const createSecurityGroup: Handler = (params: Params, { world }) => {
+const createSecurityGroup: Handler = (params: Params, { world, consistency }) => {
   const groupName = requireParam(params, 'GroupName');
   const description = requireParam(params, 'GroupDescription');
   if (/^sg-/i.test(groupName)) {
@@ -76,11 +77,14 @@ const createSecurityGroup: Handler = (params: Params, { world }) => {
     ],
   };
   world.securityGroups.set(groupId, sg);
+  consistency.created(groupId);
+  for (const r of sg.rules) consistency.created(r.ruleId);
   return { return: true, groupId, securityGroupArn: groupArn(world, groupId), tagSet: tagSet(tags) };
 };
 
 /** What keeps a group alive: an instance or load balancer wearing it, or another group's rule naming it. */
-function dependentOf(world: World, groupId: string): string | undefined {
+function dependentOf(ctx: SimContext, groupId: string): string | undefined {
+  const { world } = ctx;
   for (const i of world.instances.values()) {
     if (i.state !== 'terminated' && i.securityGroupIds.includes(groupId)) return i.instanceId;
   }
@@ -90,18 +94,24 @@ function dependentOf(world: World, groupId: string): string | undefined {
   for (const sg of world.securityGroups.values()) {
     if (sg.groupId !== groupId && sg.rules.some((r) => r.referencedGroupId === groupId)) return sg.groupId;
   }
+  // A load balancer's interfaces, also those that outlive it (realism.eniLinger).
+  for (const eni of world.networkInterfaces.values()) {
+    if (interfaceGroupIds(ctx, eni).includes(groupId)) return eni.networkInterfaceId;
+  }
   return undefined;
 }
 
-const deleteSecurityGroup: Handler = (params: Params, { world }) => {
+const deleteSecurityGroup: Handler = (params: Params, ctx) => {
+  const { world, consistency } = ctx;
   const sg = groupOfRequest(world, params);
   if (sg.groupName === 'default') {
     throw new AwsError('CannotDelete', `the specified group: "${sg.groupId}" name: "default" cannot be deleted by a user`);
   }
-  if (dependentOf(world, sg.groupId)) {
+  if (dependentOf(ctx, sg.groupId)) {
     throw new AwsError('DependencyViolation', `resource ${sg.groupId} has a dependent object`);
   }
   world.securityGroups.delete(sg.groupId);
+  consistency.deleted('security-group', sg.groupId, sg);
   return { return: true, groupId: sg.groupId };
 };
 
@@ -161,20 +171,38 @@ export function groupView(world: World, sg: SecurityGroup) {
   };
 }
 
-const describeSecurityGroups: Handler = (params: Params, { world }) => {
+/**
+ * Eventual consistency (realism): a group created a moment ago is not found yet, one deleted a
+ * moment ago is still found (see sim/realism/consistency.ts).
+ */
+function describableGroup(ctx: SimContext, id: string): SecurityGroup {
+  const ghost = ctx.consistency.ghostsOf<SecurityGroup>('security-group').get(id);
+  if (ghost) return ghost;
+  const sg = groupOrThrow(ctx.world, id);
+  if (!ctx.consistency.visible(id)) throw new AwsError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+  return sg;
+}
+
+function describableGroups(ctx: SimContext): SecurityGroup[] {
+  const present = [...ctx.world.securityGroups.values()].filter((sg) => ctx.consistency.visible(sg.groupId));
+  return [...present, ...ctx.consistency.ghostsOf<SecurityGroup>('security-group').values()];
+}
+
+const describeSecurityGroups: Handler = (params: Params, ctx) => {
+  const { world } = ctx;
   const ids = strings(params.GroupId);
   const names = strings(params.GroupName);
   let base: SecurityGroup[];
   if (ids.length || names.length) {
     const chosen = new Map<string, SecurityGroup>();
-    for (const id of ids) chosen.set(id, groupOrThrow(world, id));
+    for (const id of ids) chosen.set(id, describableGroup(ctx, id));
     for (const name of names) {
       const sg = groupByNameInDefaultVpc(world, name);
       chosen.set(sg.groupId, sg);
     }
     base = [...chosen.values()];
   } else {
-    base = [...world.securityGroups.values()];
+    base = describableGroups(ctx);
   }
   const filtered = applyFilters(base, filtersOf(params), (sg, name) => groupFilterValues(world, sg, name));
   const page = paginate(filtered, params, { min: 5, max: 1000 });

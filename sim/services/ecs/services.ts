@@ -71,6 +71,7 @@ export const serviceHandlers: ServiceHandlers = {
       tags: tagsFromParam(params.tags),
     };
     world.services.set(service.arn, service);
+    ctx.consistency.created(service.arn);
     const view = serviceView(ctx, service, true);
     ctx.scheduler.reconcile(service);
     return { service: view };
@@ -133,8 +134,9 @@ export const serviceHandlers: ServiceHandlers = {
     const services = [];
     const failures = [];
     for (const ref of refs) {
+      // Eventual consistency (realism): a service created a moment ago is MISSING for a while.
       const service = findService(ctx.world, cluster, ref);
-      if (service) services.push(serviceView(ctx, service, includes(params, 'TAGS')));
+      if (service && ctx.consistency.visible(service.arn)) services.push(serviceView(ctx, service, includes(params, 'TAGS')));
       else failures.push({ arn: serviceArnOf(ctx.world, cluster, ref), reason: 'MISSING' });
     }
     return { services, failures };
@@ -145,6 +147,7 @@ export const serviceHandlers: ServiceHandlers = {
     const launchType = optionalString(params.launchType, 'launchType');
     const arns = [...ctx.world.services.values()]
       .filter((s) => s.clusterArn === cluster.arn && s.status !== 'INACTIVE' && (!launchType || s.launchType === launchType))
+      .filter((s) => ctx.consistency.visible(s.arn))
       .map((s) => s.arn);
     const page = paginate(arns, params, 10);
     return { serviceArns: page.items, nextToken: page.nextToken };

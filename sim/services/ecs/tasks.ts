@@ -2,7 +2,9 @@
 import type { ServiceHandlers } from '../../context.js';
 import { shortId } from '../../dataplane/ecs-state.js';
 import type { Cluster, Task, World } from '../../world.js';
-import { includes, invalidParameter, optionalString, paginate, requireCluster, requireString, stringList } from './common.js';
+import { AwsError } from '../../errors.js';
+import { ecsForgets } from '../../realism/lifecycle.js';
+import { findService, includes, invalidParameter, optionalString, paginate, requireCluster, requireString, stringList } from './common.js';
 import { taskView } from './views.js';
 
 export const USER_STOP_REASON = 'Task stopped by user';
@@ -21,6 +23,11 @@ export const taskHandlers: ServiceHandlers = {
     const containerInstance = optionalString(params.containerInstance, 'containerInstance');
     if (serviceName && family) throw invalidParameter('Cannot specify both serviceName and family.');
     const world = ctx.world;
+    // With realism (or purging) on, a service name ECS does not know (never created, or purged)
+    // is an error, as on AWS; otherwise the simulator keeps its lenient empty answer.
+    if (serviceName && ecsForgets(ctx) && !findService(world, cluster, serviceName)) {
+      throw new AwsError('ServiceNotFoundException', 'Service not found.');
+    }
     const arns = [...world.tasks.values()]
       .filter((t) => t.clusterArn === cluster.arn)
       .filter((t) => t.desiredStatus === desiredStatus)

@@ -6,6 +6,7 @@ import type { SimContext, ServiceHandlers } from '../../context.js';
 import { AwsError } from '../../errors.js';
 import { list, str, type QueryValue } from '../../protocol/query.js';
 import { syncTargetUsage } from '../../dataplane/health.js';
+import { createLoadBalancerInterfaces, releaseLoadBalancerInterfaces } from '../ec2/load-balancer-interfaces.js';
 import type { LoadBalancer } from '../../world.js';
 import { isLocalstack, localstackAlbDnsName } from '../../personas/localstack.js';
 import {
@@ -161,6 +162,8 @@ function createLoadBalancer(params: Params, ctx: SimContext) {
     tags: tagsFrom(params.Tags),
   };
   ctx.world.loadBalancers.set(arn, lb);
+  createLoadBalancerInterfaces(ctx, lb);
+  ctx.consistency.created(arn);
   ctx.clock.after(
     PROVISIONING_MS,
     () => {
@@ -177,8 +180,10 @@ function describeLoadBalancers(params: Params, ctx: SimContext) {
   const arns = list<string>(params.LoadBalancerArns);
   const names = list<string>(params.Names);
   if (arns.length && names.length) throw validationError('Load balancer names and load balancer ARNs cannot be specified at the same time');
-  let lbs = [...ctx.world.loadBalancers.values()];
-  if (arns.length) lbs = arns.map((arn) => loadBalancerByArn(ctx, arn));
+  // Eventual consistency (realism): fresh load balancers are not seen yet, deleted ones still are.
+  const ghosts = ctx.consistency.ghostsOf<LoadBalancer>('load-balancer');
+  let lbs = [...[...ctx.world.loadBalancers.values()].filter((l) => ctx.consistency.visible(l.arn)), ...ghosts.values()];
+  if (arns.length) lbs = arns.map((arn) => ghosts.get(arn) ?? visibleOrNotFound(ctx, loadBalancerByArn(ctx, arn)));
   if (names.length) {
     const missing = names.filter((n) => !lbs.some((l) => l.name === n));
     if (missing.length) throw new AwsError('LoadBalancerNotFound', `Load balancers '${JSON.stringify(missing)}' not found`);
@@ -186,6 +191,11 @@ function describeLoadBalancers(params: Params, ctx: SimContext) {
   }
   const { page, NextMarker } = paginate(lbs, params);
   return { LoadBalancers: page.map((lb) => loadBalancerView(ctx, lb)), NextMarker };
+}
+
+function visibleOrNotFound(ctx: SimContext, lb: LoadBalancer): LoadBalancer {
+  if (!ctx.consistency.visible(lb.arn)) throw new AwsError('LoadBalancerNotFound', 'One or more load balancers not found');
+  return lb;
 }
 
 function deleteLoadBalancer(params: Params, ctx: SimContext) {
@@ -200,6 +210,8 @@ function deleteLoadBalancer(params: Params, ctx: SimContext) {
     if (l.loadBalancerArn === arn) ctx.world.listeners.delete(listenerArn);
   }
   ctx.world.loadBalancers.delete(arn);
+  releaseLoadBalancerInterfaces(ctx, lb);
+  ctx.consistency.deleted('load-balancer', arn, lb);
   ctx.world.faults.albSkips.delete(arn);
   syncTargetUsage(ctx);
   ctx.alb.refresh();

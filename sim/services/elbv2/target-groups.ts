@@ -192,6 +192,7 @@ function createTargetGroup(params: Params, ctx: SimContext) {
   }
   tg.arn = newTargetGroupArn(ctx, name);
   ctx.world.targetGroups.set(tg.arn, tg);
+  ctx.consistency.created(tg.arn);
   return { TargetGroups: [targetGroupView(ctx, tg)] };
 }
 
@@ -202,21 +203,29 @@ function describeTargetGroups(params: Params, ctx: SimContext) {
   if ([lbArn !== undefined, arns.length > 0, names.length > 0].filter(Boolean).length > 1) {
     throw validationError('Target group names, target group ARNs, and a load balancer ARN cannot be specified at the same time');
   }
-  let groups = [...ctx.world.targetGroups.values()];
+  // Eventual consistency (realism): fresh groups are not seen yet, deleted ones still are.
+  const ghosts = ctx.consistency.ghostsOf<TargetGroup>('target-group');
+  const seen = [...ctx.world.targetGroups.values()].filter((tg) => ctx.consistency.visible(tg.arn));
+  let groups = [...seen, ...ghosts.values()];
   if (lbArn !== undefined) {
     loadBalancerByArn(ctx, lbArn);
     groups = groups.filter((tg) => loadBalancersOf(ctx, tg).includes(lbArn));
   } else if (arns.length) {
-    groups = arns.map((arn) => targetGroupByArn(ctx, arn));
+    groups = arns.map((arn) => ghosts.get(arn) ?? visibleOrNotFound(ctx, targetGroupByArn(ctx, arn)));
   } else if (names.length) {
     groups = names.map((n) => {
-      const tg = [...ctx.world.targetGroups.values()].find((t) => t.name === n);
+      const tg = groups.find((t) => t.name === n);
       if (!tg) throw new AwsError('TargetGroupNotFound', `Target groups '${JSON.stringify(names)}' not found`);
       return tg;
     });
   }
   const { page, NextMarker } = paginate(groups, params);
   return { TargetGroups: page.map((tg) => targetGroupView(ctx, tg)), NextMarker };
+}
+
+function visibleOrNotFound(ctx: SimContext, tg: TargetGroup): TargetGroup {
+  if (!ctx.consistency.visible(tg.arn)) throw new AwsError('TargetGroupNotFound', 'One or more target groups not found');
+  return tg;
 }
 
 function modifyTargetGroup(params: Params, ctx: SimContext) {
@@ -235,6 +244,7 @@ function deleteTargetGroup(params: Params, ctx: SimContext) {
   }
   for (const t of tg.targets.values()) ctx.clock.cancel(t.drainTimer);
   ctx.world.targetGroups.delete(arn);
+  ctx.consistency.deleted('target-group', arn, tg);
   ctx.alb.refresh();
   return {};
 }
