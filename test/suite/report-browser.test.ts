@@ -113,15 +113,15 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   it('summary.html shows one row per participant with a column per step', async () => {
     const ann: Report = { ...participantReport(), nickname: 'ann', checks: participantReport().checks.map((c) => ({ ...c, status: 'passed' as const })) };
     writeSummaries(dir, [
-      { line: 2, nickname: 'ann', report: ann },
-      { line: 3, nickname: 'bob', report: participantReport() },
-      { line: 4, nickname: 'cyd', error: 'could not assume arn:aws:iam::111111111111:role/grader: AccessDenied' },
+      { line: 2, nickname: 'ann', state: 'graded', report: ann },
+      { line: 3, nickname: 'bob', state: 'graded', report: participantReport() },
+      { line: 4, nickname: 'cyd', state: 'error', error: 'could not assume arn:aws:iam::111111111111:role/grader: AccessDenied' },
     ], { target: 'aws', roster: 'roster.csv', startedAt: '2026-11-28T07:00:00.000Z', durationMs: 200_000 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 500 } });
     await page.goto(pathToFileURL(join(dir, 'summary.html')).href);
     const rows = page.locator('table.summary tbody tr');
     expect(await rows.count()).toBe(3);
-    expect(await page.locator('table.summary thead th').count()).toBe(5 + 7);
+    expect(await page.locator('table.summary thead th').count()).toBe(9 + 7);
     expect(await rows.nth(1).locator('td.step.failed').innerText()).toContain('✗2');
     expect(await rows.nth(2).innerText()).toContain('not graded: could not assume');
     await page.screenshot({ path: join(screenshots, 'summary-html.png'), fullPage: true });
