@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { simCommand } from '../sim/cli.js';
+import { checkCommand } from './check.js';
 import { gradeCommand } from './grade.js';
 import { runSuite } from '../helpers/run/run-suite.js';
 import { sweepCommand } from './sweep.js';
@@ -47,6 +48,7 @@ export function program(): Command {
   const p = new Command('ecs-alb-e2e')
     .description('End-to-end verification of an ECS service behind an Application Load Balancer (ECS workshop Module 04)')
     .addCommand(runCommand())
+    .addCommand(checkCommand())
     .addCommand(gradeCommand())
     .addCommand(simCommand())
     .addCommand(sweepCommand());
