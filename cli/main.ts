@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { simCommand } from '../sim/cli.js';
 import { checkCommand } from './check.js';
 import { gradeCommand } from './grade.js';
+import { mergeGradesCommand } from './merge-grades.js';
 import { runSuite } from '../helpers/run/run-suite.js';
 import { sweepCommand } from './sweep.js';
 
@@ -50,6 +51,7 @@ export function program(): Command {
     .addCommand(runCommand())
     .addCommand(checkCommand())
     .addCommand(gradeCommand())
+    .addCommand(mergeGradesCommand())
     .addCommand(simCommand())
     .addCommand(sweepCommand());
   const exitOnError = (cmd: Command) => {

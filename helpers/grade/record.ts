@@ -17,10 +17,19 @@ export interface Manifest {
   rosterSha256: string;
   roster: string;
   shard?: string;
-  /** Every roster line this grading owns (malformed ones too), for merge-grades. */
-  rows: Array<{ line: number; nickname: string }>;
+  /** Every roster line this grading owns (malformed ones too, with why), for merge-grades. */
+  rows: ManifestRow[];
+  /** Every row of the roster, whichever shard owns it: merge-grades names rows no shard brought. */
+  rosterRows: Array<{ line: number; nickname: string }>;
   target: string;
   startedAt: string;
+}
+
+export interface ManifestRow {
+  line: number;
+  nickname: string;
+  /** A malformed roster line: why (it has no participant directory). */
+  error?: string;
 }
 
 export function rosterDigest(text: string): string {

@@ -151,7 +151,8 @@ export async function grade(options: GradeOptions, deps: GradeDeps): Promise<{ e
     rosterSha256: rosterDigest(rosterText),
     roster: basename(options.roster),
     ...(options.shard ? { shard: options.shard.text } : {}),
-    rows: mine.map((r) => ({ line: r.line, nickname: 'entry' in r ? r.entry.nickname : (r.error.nickname ?? '') })),
+    rows: mine.map((r) => ('entry' in r ? { line: r.line, nickname: r.entry.nickname } : { line: r.line, nickname: r.error.nickname ?? '', error: malformed(r.error).error })),
+    rosterRows: rows.map((r) => ({ line: r.line, nickname: 'entry' in r ? r.entry.nickname : (r.error.nickname ?? '') })),
     target: options.target,
     startedAt: started.toISOString(),
   });
