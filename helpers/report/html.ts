@@ -203,6 +203,9 @@ function toFix(checks: CheckResult[]): string {
   return `<section class="to-fix"><h2>To fix</h2><ol>${items.join('')}</ol></section>`;
 }
 
+/** Defence in depth behind text(): the page runs no script and loads nothing, whatever it holds. */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
 export function renderHtml(report: Report): string {
   const s = summarize(report.checks);
   const steps = [...groupBySpec(report.checks)].map(([spec, checks]) => stepSection(spec, checks));
@@ -211,6 +214,7 @@ export function renderHtml(report: Report): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ecs-alb-e2e — ${text(report.nickname)}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped</title>
 <style>${PAGE_STYLE}</style>
