@@ -145,7 +145,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(pathToFileURL(file).href);
       await page.waitForTimeout(200);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), file).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), file).toBeUndefined();
       expect(await page.locator('body script:not(:last-child), body img, body iframe, main svg[onload], body svg[onload]').count(), file).toBe(0);
       // the payloads are on the page as text, to be read
       expect(await page.locator('body').innerText(), file).toContain('<script>window.__pwned = 1</script>');
