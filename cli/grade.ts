@@ -7,6 +7,8 @@
  */
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadWeights, WeightsError, type Weights } from '../helpers/grade/points.js';
+import { readManifest, rosterDigest } from '../helpers/grade/record.js';
 import { parseRoster, parseShard, RosterFormatError, ShardError } from '../helpers/grade/roster.js';
 import { assumeRoleWithSts, grade, runChildSuite, type GradeDeps, type GradeOptions } from '../helpers/grade/runner.js';
 
@@ -36,6 +38,9 @@ interface RawOptions {
   timeScale?: string;
   timeout: number;
   egressCanary?: string;
+  weights?: string;
+  resume?: boolean;
+  onlyFailed?: boolean;
 }
 
 /** Every flag checked before any participant runs; a GradeInputError is one line. */
@@ -49,6 +54,13 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
     parseRoster(readFileSync(raw.roster, 'utf8'));
   } catch (err) {
     if (err instanceof RosterFormatError) bad(`--roster ${raw.roster}: ${err.message}`);
+    throw err;
+  }
+  let weights: Weights;
+  try {
+    weights = loadWeights(raw.weights);
+  } catch (err) {
+    if (err instanceof WeightsError) bad(err.message);
     throw err;
   }
   let shardSpec: GradeOptions['shard'];
@@ -94,6 +106,13 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
   } catch (err) {
     bad(`--out: cannot write to ${raw.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  if (raw.resume || raw.onlyFailed) {
+    // continuing another roster's grading would mix two classes in one summary
+    const earlier = readManifest(raw.out);
+    const flag = raw.onlyFailed ? '--only-failed' : '--resume';
+    if (earlier && earlier.rosterSha256 !== rosterDigest(readFileSync(raw.roster, 'utf8'))) bad(`${flag}: ${raw.out} was graded from another roster (${earlier.roster}); use a new --out or the same roster`);
+    if (earlier && (earlier.shard ?? '') !== (shardSpec?.text ?? '')) bad(`${flag}: ${raw.out} holds shard ${earlier.shard ?? '(none)'}; give the same --shard`);
+  }
   return {
     roster: raw.roster,
     out: raw.out,
@@ -104,6 +123,9 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
     ...(timeScale !== undefined ? { timeScale } : {}),
     timeoutMs: raw.timeout * 1000,
     ...(raw.egressCanary !== undefined ? { egressCanary: canary(raw.egressCanary) } : {}),
+    weights,
+    ...(raw.resume ? { resume: true } : {}),
+    ...(raw.onlyFailed ? { onlyFailed: true } : {}),
   };
 }
 
@@ -125,7 +147,10 @@ export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {
     .option('--shard <i/n>', 'grade only shard i of n (roster rows dealt round-robin), for parallel CI jobs')
     .option('--time-scale <factor>', 'the simulator\'s time scale, so waits match it (--target sim)')
     .option('--timeout <seconds>', 'per participant; a run still going then is stopped', wholeNumber('--timeout', 10, 86_400), 1800)
-    .option('--egress-canary <host:port>', 'a listener outside the participants\' accounts this runner should reach on a high port (the direct-access check\'s positive control)');
+    .option('--egress-canary <host:port>', 'a listener outside the participants\' accounts this runner should reach on a high port (the direct-access check\'s positive control)')
+    .option('--weights <file>', 'JSON {"<check id>": points} laid over fixtures/weights.json')
+    .option('--resume', 'same roster, same --out: grade only participants without a finished grading')
+    .option('--only-failed', 'same roster, same --out: re-grade only participants below full points');
   return cmd.action(async (raw: RawOptions) => {
     let options: GradeOptions;
     try {
@@ -134,7 +159,15 @@ export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {
       if (err instanceof GradeInputError) cmd.error(err.message, { exitCode: 2, code: 'grade.invalidInput' });
       throw err;
     }
-    const { exitCode } = await grade(options, deps);
+    // Ctrl-C: stop starting participants, stop the running ones, keep every finished one
+    const interrupt = new AbortController();
+    const onSignal = () => {
+      deps.log('interrupted: stopping the running participants; finished ones are kept (run again with --resume)');
+      interrupt.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const { exitCode } = await grade(options, { ...deps, signal: interrupt.signal });
     process.exit(exitCode);
   });
 }

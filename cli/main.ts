@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { simCommand } from '../sim/cli.js';
+import { checkCommand } from './check.js';
 import { gradeCommand } from './grade.js';
+import { mergeGradesCommand } from './merge-grades.js';
 import { runSuite } from '../helpers/run/run-suite.js';
 import { sweepCommand } from './sweep.js';
 
@@ -49,7 +51,9 @@ export function program(): Command {
   const p = new Command('ecs-alb-e2e')
     .description('End-to-end verification of an ECS service behind an Application Load Balancer (ECS workshop Module 04)')
     .addCommand(runCommand())
+    .addCommand(checkCommand())
     .addCommand(gradeCommand())
+    .addCommand(mergeGradesCommand())
     .addCommand(simCommand())
     .addCommand(sweepCommand());
   const exitOnError = (cmd: Command) => {

@@ -8,6 +8,8 @@
  *   POST   /_sim/faults  {"taskArn","mode":"ok|error500|silent"}
  *                        {"loadBalancerArn","skipTarget":"i-…:port"}
  *                        {"loadBalancerArn","state":"failed|active_impaired|provisioning|active"}
+ *                        {"taskArn","answer":{"status","body","bodyBytes"?,"bytesPerSecond"?,"headers"?}}
+ *                          → that task answers every request so (body repeated up to bodyBytes, at bytesPerSecond)
  *   DELETE /_sim/faults                          → every fault cleared
  *   GET    /_sim/imposed                         → {kind: scaled ms} delays imposed so far
  *   GET    /_sim/throttling                      → {enabled, buckets: {name: {capacity, refillPerSecond, tokens, throttled}}}
@@ -16,7 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimContext } from './context.js';
-import type { Tags } from './world.js';
+import type { TaskAnswer, Tags } from './world.js';
 
 export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerResponse, body: string): void {
   const path = (req.url ?? '').split('?')[0];
@@ -42,13 +44,21 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
     case 'DELETE /_sim/faults':
       world.faults.taskMode.clear();
       world.faults.albSkips.clear();
+      world.faults.taskAnswer.clear();
       return send(200, { ok: true });
     case 'POST /_sim/faults': {
-      let f: { taskArn?: string; mode?: string; loadBalancerArn?: string; skipTarget?: string; state?: string };
+      let f: { taskArn?: string; mode?: string; loadBalancerArn?: string; skipTarget?: string; state?: string; answer?: unknown };
       try {
         f = JSON.parse(body);
       } catch {
         return send(400, { error: 'body must be JSON' });
+      }
+      if (f.taskArn && f.answer !== undefined) {
+        if (!world.tasks.has(f.taskArn)) return send(404, { error: `no task ${f.taskArn}` });
+        const answer = taskAnswerOf(f.answer);
+        if (typeof answer === 'string') return send(400, { error: `answer: ${answer}` });
+        world.faults.taskAnswer.set(f.taskArn, answer);
+        return send(200, { ok: true });
       }
       if (f.taskArn && ['ok', 'error500', 'silent'].includes(f.mode ?? '')) {
         if (!world.tasks.has(f.taskArn)) return send(404, { error: `no task ${f.taskArn}` });
@@ -74,6 +84,20 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
     default:
       return send(404, { error: `no admin route ${req.method} ${path}` });
   }
+}
+
+const MAX_BODY_BYTES = 2 ** 30;
+
+/** A task answer as the admin path accepts it, or what is wrong with it. */
+function taskAnswerOf(v: unknown): TaskAnswer | string {
+  const a = v as Partial<TaskAnswer> | null;
+  if (!a || typeof a !== 'object') return 'expected {status, body, bodyBytes?, bytesPerSecond?, headers?}';
+  if (!Number.isInteger(a.status) || a.status! < 200 || a.status! > 599) return 'status must be a whole number from 200 to 599';
+  if (typeof a.body !== 'string' || a.body === '') return 'body must be a non-empty string';
+  if (a.bodyBytes !== undefined && (!Number.isInteger(a.bodyBytes) || a.bodyBytes < 0 || a.bodyBytes > MAX_BODY_BYTES)) return `bodyBytes must be a whole number from 0 to ${MAX_BODY_BYTES}`;
+  if (a.bytesPerSecond !== undefined && (typeof a.bytesPerSecond !== 'number' || !(a.bytesPerSecond > 0))) return 'bytesPerSecond must be a number > 0';
+  if (a.headers !== undefined && (typeof a.headers !== 'object' || !a.headers || Object.values(a.headers).some((h) => typeof h !== 'string'))) return 'headers must be an object of strings';
+  return { status: a.status!, body: a.body, ...(a.bodyBytes !== undefined ? { bodyBytes: a.bodyBytes } : {}), ...(a.bytesPerSecond ? { bytesPerSecond: a.bytesPerSecond } : {}), ...(a.headers ? { headers: a.headers } : {}) };
 }
 
 function listResources(ctx: SimContext) {

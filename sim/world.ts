@@ -330,6 +330,18 @@ export interface Faults {
   taskMode: Map<string, 'ok' | 'error500' | 'silent'>;
   /** load balancer arn → set of `${instanceId}:${port}` the ALB never forwards to */
   albSkips: Map<string, Set<string>>;
+  /** task arn → the answer its app gives instead of the workshop's (a hostile participant's app) */
+  taskAnswer: Map<string, TaskAnswer>;
+}
+
+export interface TaskAnswer {
+  status: number;
+  /** Repeated up to bodyBytes (default: once). */
+  body: string;
+  bodyBytes?: number;
+  /** Sent at this rate when given: a trickle. */
+  bytesPerSecond?: number;
+  headers?: Record<string, string>;
 }
 
 export interface ApiCall {
@@ -358,7 +370,7 @@ export class World {
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
   readonly networkInterfaces = new Map<string, NetworkInterface>();
-  readonly faults: Faults = { taskMode: new Map(), albSkips: new Map() };
+  readonly faults: Faults = { taskMode: new Map(), albSkips: new Map(), taskAnswer: new Map() };
   readonly calls: ApiCall[] = [];
 
   constructor(

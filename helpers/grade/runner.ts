@@ -1,24 +1,25 @@
 /**
- * Grading a roster: every participant verified read-only, each in a child process of its own
- * (a run sets process-wide state: vitest, signal handlers), a few at a time. Per participant
- * DIR/<nickname>/ gets the run's reports and run.log; DIR gets summary.csv and summary.html.
+ * Grading a roster: every participant verified read-only, each in a child run of its own, a
+ * few at a time. A participant is graded into a fresh DIR/.grading-<nickname>/ that replaces
+ * DIR/<nickname>/ only when it is done — so Ctrl-C, a crash or a re-grade never leaves a
+ * finished participant's reports half-overwritten, and --resume knows who is done (grade.json).
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
-import { score, writeSummaries, type ParticipantOutcome } from './summary.js';
-import type { Report } from '../report/report.js';
-import { summarize } from '../report/report.js';
-import { parseRoster, shard, type RosterEntry, type RosterError, type ShardSpec } from './roster.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { renderHtmlReport } from '../report/html.js';
+import { renderMarkdown, summarize, type Report } from '../report/report.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
+import { childEnv, type AssumeRoleRequest, type ChildResult, type ChildRun, type TemporaryCredentials } from './child.js';
+import { complete, judge, scoreOf, type ParticipantOutcome } from './outcome.js';
+import type { Weights } from './points.js';
+import { readRecord, rosterDigest, writeManifest, writeRecord } from './record.js';
+import { Redactor } from './redact.js';
+import { parseRoster, shard, type RosterEntry, type RosterError, type ShardSpec } from './roster.js';
+import { writeSummaries } from './summary.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+export { assumeRoleWithSts, childEnv, runChildSuite, type AssumeRoleRequest, type ChildResult, type ChildRun, type TemporaryCredentials } from './child.js';
+
 const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'junit.xml'];
-// A grader's own E2E_* settings (names, mode, keep) must not leak into a participant's run;
-// only settings that describe the grader's setup rather than a participant pass through.
-const PASS_THROUGH_E2E = new Set(['E2E_ATTRIBUTION_PATTERN', 'E2E_EGRESS_CANARY']);
-const AWS_CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
 
 export interface GradeOptions {
   roster: string;
@@ -31,32 +32,11 @@ export interface GradeOptions {
   /** host:port: the positive control of the direct-access check (E2E_EGRESS_CANARY of each run). */
   egressCanary?: string;
   timeoutMs: number;
-}
-
-export interface TemporaryCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-}
-
-export interface AssumeRoleRequest {
-  roleArn: string;
-  externalId?: string;
-  region: string;
-  sessionName: string;
-}
-
-export interface ChildRun {
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-  timeoutMs: number;
-}
-
-export interface ChildResult {
-  exitCode: number | null;
-  timedOut: boolean;
-  /** The last line the run wrote on stderr, to say why it left no report. */
-  lastErrorLine?: string;
+  weights: Weights;
+  /** Grade only participants without a finished grading in `out`. */
+  resume?: boolean;
+  /** Re-grade only participants below full points (and those not finished). */
+  onlyFailed?: boolean;
 }
 
 export interface GradeDeps {
@@ -65,186 +45,164 @@ export interface GradeDeps {
   log(line: string): void;
   /** The grader's own environment, filtered for each child (only the CLI reads process.env). */
   env?: NodeJS.ProcessEnv;
-}
-
-export async function assumeRoleWithSts(request: AssumeRoleRequest): Promise<TemporaryCredentials> {
-  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient({ region: request.region });
-  try {
-    const out = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: request.roleArn,
-        RoleSessionName: request.sessionName,
-        ...(request.externalId ? { ExternalId: request.externalId } : {}),
-        DurationSeconds: 3600,
-      }),
-    );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-  } finally {
-    sts.destroy();
-  }
-}
-
-function tsxCli(): string {
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  return join(dirname(pkg), 'dist', 'cli.mjs');
-}
-
-/** `tsx cli/main.ts run` in a child; its output goes to the participant's run.log. */
-export function runChildSuite(run: ChildRun): Promise<ChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const log = createWriteStream(run.logFile);
-    const child = spawn(process.execPath, [tsxCli(), join(ROOT, 'cli', 'main.ts'), 'run'], {
-      cwd: ROOT,
-      env: run.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let lastErrorLine: string | undefined;
-    child.stdout.pipe(log, { end: false });
-    child.stderr.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      const lines = chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-      if (lines.length) lastErrorLine = lines[lines.length - 1];
-    });
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    // SIGTERM first: the run stops vitest and writes what it has; SIGKILL if it does not end.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    }, run.timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      log.end();
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      log.end(() => resolvePromise({ exitCode: code ?? (signal ? 128 : null), timedOut, lastErrorLine }));
-    });
-  });
-}
-
-export function childEnv(entry: RosterEntry, options: GradeOptions, reportDir: string, credentials: TemporaryCredentials | undefined, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(base)) {
-    if (k.startsWith('E2E_') && !PASS_THROUGH_E2E.has(k)) continue;
-    // a grader running inside vitest must not make the child's vitest think it is a worker
-    if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') continue;
-    env[k] = v;
-  }
-  Object.assign(env, {
-    E2E_TARGET: options.target,
-    E2E_MODE: 'verify',
-    E2E_NICKNAME: entry.nickname,
-    E2E_REGION: entry.region,
-    E2E_REPORT_DIR: reportDir,
-    FORCE_COLOR: '0',
-  });
-  if (options.endpoint) env.E2E_ENDPOINT = options.endpoint;
-  if (options.timeScale !== undefined) env.E2E_SIM_TIME_SCALE = String(options.timeScale);
-  if (options.egressCanary) env.E2E_EGRESS_CANARY = options.egressCanary;
-  if (options.target === 'aws') {
-    // Environment credentials win over a profile in the default chain, so each source
-    // removes the others: a participant is graded with their own access and nothing else.
-    if (credentials) {
-      for (const k of AWS_CREDENTIAL_VARIABLES) delete env[k];
-      env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
-      env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
-      env.AWS_SESSION_TOKEN = credentials.sessionToken;
-    } else if (entry.profile) {
-      for (const k of AWS_CREDENTIAL_VARIABLES) delete env[k];
-      env.AWS_PROFILE = entry.profile;
-    }
-    env.AWS_REGION = entry.region;
-  }
-  return env;
+  /** Ctrl-C: no participant starts after it; running ones are stopped and stay unfinished. */
+  signal?: AbortSignal;
 }
 
 function readReport(dir: string): Report | undefined {
-  const file = join(dir, 'report.json');
-  if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Report;
+    return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
   } catch {
     return undefined;
   }
 }
 
-export async function gradeParticipant(entry: RosterEntry, options: GradeOptions, deps: GradeDeps): Promise<ParticipantOutcome> {
-  const dir = resolve(options.out, entry.nickname);
-  mkdirSync(dir, { recursive: true });
-  // a report left by an earlier grading must never be read as this one's
-  for (const f of REPORT_FILES) rmSync(join(dir, f), { force: true });
-  let credentials: TemporaryCredentials | undefined;
-  if (options.target === 'aws' && entry.roleArn) {
-    try {
-      credentials = await deps.assumeRole({
-        roleArn: entry.roleArn,
-        externalId: entry.externalId,
-        region: entry.region,
-        sessionName: `ecs-alb-e2e-grade-${entry.nickname}`.slice(0, 64),
-      });
-    } catch (err) {
-      const e = err as Error;
-      return { line: entry.line, nickname: entry.nickname, error: `could not assume ${entry.roleArn}: ${e.name}: ${e.message.split('\n')[0]}` };
-    }
+/** The grader's version of the reports: scored, hints kept, every credential replaced. */
+function rewriteReports(dir: string, report: Report, redactor: Redactor): void {
+  const clean = JSON.parse(redactor.redact(JSON.stringify(report))) as Report;
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(clean, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.md'), renderMarkdown(clean));
+  renderHtmlReport(dir, clean);
+  const junit = join(dir, 'junit.xml');
+  if (existsSync(junit)) writeFileSync(junit, redactor.redact(readFileSync(junit, 'utf8')));
+}
+
+/** Replaces DIR/<nickname> with the finished work directory in two renames. */
+function publish(work: string, dir: string): void {
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(work, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+async function credentialsFor(entry: RosterEntry, options: GradeOptions, deps: GradeDeps, redactor: Redactor): Promise<TemporaryCredentials | string | undefined> {
+  if (options.target !== 'aws' || !entry.roleArn) return undefined;
+  try {
+    const c = await deps.assumeRole({ roleArn: entry.roleArn, externalId: entry.externalId, region: entry.region, sessionName: `ecs-alb-e2e-grade-${entry.nickname}`.slice(0, 64) });
+    redactor.add(c.accessKeyId, c.secretAccessKey, c.sessionToken);
+    return c;
+  } catch (err) {
+    const e = err as Error;
+    return `could not assume ${entry.roleArn}: ${e.name}: ${e.message.split('\n')[0]}`;
   }
-  const env = childEnv(entry, options, dir, credentials, deps.env ?? {});
-  const result = await deps.runChild({ env, logFile: join(dir, 'run.log'), timeoutMs: options.timeoutMs });
-  const report = readReport(dir);
-  const why = result.timedOut
-    ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
-    : `the run exited with code ${result.exitCode}${result.lastErrorLine ? `: ${result.lastErrorLine}` : ''}`;
-  if (!report) return { line: entry.line, nickname: entry.nickname, error: `no report.json (${why}); see ${join(dir, 'run.log')}` };
-  return { line: entry.line, nickname: entry.nickname, report, ...(result.timedOut ? { error: `${why}; the report is partial` } : {}) };
+}
+
+/** Grades one participant; undefined when Ctrl-C stopped it (nothing is published then). */
+export async function gradeParticipant(entry: RosterEntry, options: GradeOptions, deps: GradeDeps, redactor = new Redactor(deps.env)): Promise<ParticipantOutcome | undefined> {
+  const dir = resolve(options.out, entry.nickname);
+  const work = resolve(options.out, `.grading-${entry.nickname}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const base = { line: entry.line, nickname: entry.nickname };
+  const credentials = await credentialsFor(entry, options, deps, redactor);
+  let outcome: ParticipantOutcome;
+  if (typeof credentials === 'string') {
+    outcome = { ...base, state: 'error', error: redactor.redact(credentials) };
+  } else {
+    const env = childEnv(entry, options, work, credentials, deps.env ?? {});
+    const result = await deps.runChild({ env, logFile: join(work, 'run.log'), timeoutMs: options.timeoutMs, signal: deps.signal, redact: redactor.redact });
+    if (result.interrupted) {
+      rmSync(work, { recursive: true, force: true });
+      return undefined;
+    }
+    const why = result.timedOut
+      ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
+      : `the run exited with code ${result.exitCode}${result.lastErrorLine ? `: ${result.lastErrorLine}` : ''}`;
+    const report = readReport(work);
+    outcome = judge(base, report, { timedOut: result.timedOut, why: report ? why : `no report.json (${why}); see ${join(dir, 'run.log')}` }, options.weights);
+    outcome = JSON.parse(redactor.redact(JSON.stringify(outcome))) as ParticipantOutcome;
+    if (outcome.report) rewriteReports(work, outcome.report, redactor);
+    else for (const f of REPORT_FILES) rmSync(join(work, f), { force: true });
+  }
+  writeRecord(work, outcome);
+  publish(work, dir);
+  return outcome;
 }
 
 function malformed(e: RosterError): ParticipantOutcome {
-  return { line: e.line, nickname: e.nickname ?? '', error: `roster line ${e.line}: ${e.message}` };
+  return { line: e.line, nickname: e.nickname ?? '', state: 'error', error: `roster line ${e.line}: ${e.message}` };
+}
+
+function progressLine(o: ParticipantOutcome): string {
+  if (!o.report || o.state === 'error') return `${o.nickname}: not graded (${o.state}) — ${o.error}`;
+  const s = summarize(o.report.checks);
+  return `${o.nickname}: ${o.state}, ${o.points} of ${o.maxPoints} points (score ${scoreOf(o)?.toFixed(3)}); ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${o.error ? ` (${o.error})` : ''}${o.nextStep ? ` — next: ${o.nextStep}` : ''}`;
+}
+
+/** A finished grading this run may keep instead of grading again. */
+function keep(entry: RosterEntry, options: GradeOptions): ParticipantOutcome | undefined {
+  if (!options.resume && !options.onlyFailed) return undefined;
+  const prior = readRecord(resolve(options.out, entry.nickname));
+  if (!prior || prior.line !== entry.line) return undefined;
+  if (options.onlyFailed) return complete(prior) ? prior : undefined;
+  return prior.state === 'graded' ? prior : undefined;
 }
 
 export async function grade(options: GradeOptions, deps: GradeDeps): Promise<{ exitCode: number; outcomes: ParticipantOutcome[] }> {
   const started = new Date();
-  const roster = parseRoster(readFileSync(options.roster, 'utf8'));
-  if (roster.ignoredColumns.length) deps.log(`roster: ignoring column${roster.ignoredColumns.length > 1 ? 's' : ''} ${roster.ignoredColumns.join(', ')}`);
+  const redactor = new Redactor(deps.env);
+  const log = (line: string) => deps.log(redactor.redact(line));
+  const rosterText = readFileSync(options.roster, 'utf8');
+  const roster = parseRoster(rosterText);
+  if (roster.ignoredColumns.length) log(`roster: ignoring column${roster.ignoredColumns.length > 1 ? 's' : ''} ${roster.ignoredColumns.join(', ')}`);
   // Malformed rows take part in the split, so each is reported by exactly one shard.
   const rows = [...roster.entries.map((entry) => ({ line: entry.line, entry })), ...roster.errors.map((error) => ({ line: error.line, error }))].sort((a, b) => a.line - b.line);
   const mine = options.shard ? shard(rows, options.shard) : rows;
+  mkdirSync(options.out, { recursive: true });
+  writeManifest(options.out, {
+    rosterSha256: rosterDigest(rosterText),
+    roster: basename(options.roster),
+    ...(options.shard ? { shard: options.shard.text } : {}),
+    rows: mine.map((r) => ('entry' in r ? { line: r.line, nickname: r.entry.nickname } : { line: r.line, nickname: r.error.nickname ?? '', error: malformed(r.error).error })),
+    rosterRows: rows.map((r) => ({ line: r.line, nickname: 'entry' in r ? r.entry.nickname : (r.error.nickname ?? '') })),
+    target: options.target,
+    startedAt: started.toISOString(),
+  });
   const outcomes: ParticipantOutcome[] = [];
   for (const r of mine) {
     if ('error' in r && r.error) {
-      deps.log(`roster line ${r.error.line}: ${r.error.message} — not graded`);
+      log(`roster line ${r.error.line}: ${r.error.message} — not graded`);
       outcomes.push(malformed(r.error));
     }
   }
   const entries = mine.flatMap((r) => ('entry' in r && r.entry ? [r.entry] : []));
-  if (options.target === 'sim' && entries.some((e) => e.profile || e.roleArn)) deps.log('target sim: the roster\'s profile and role_arn columns are not used');
-  deps.log(`grading ${entries.length} participant${entries.length === 1 ? '' : 's'}${options.shard ? ` (shard ${options.shard.text} of ${rows.length} roster rows)` : ''}, ${options.concurrency} at a time`);
-  mkdirSync(options.out, { recursive: true });
-  const graded = await mapWithConcurrency(entries, options.concurrency, async (entry) => {
-    const outcome = await gradeParticipant(entry, options, deps);
-    if (outcome.report) {
-      const s = summarize(outcome.report.checks);
-      deps.log(`${entry.nickname}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped — score ${score(outcome.report.checks).toFixed(3)}${outcome.error ? ` (${outcome.error})` : ''}`);
-    } else {
-      deps.log(`${entry.nickname}: not graded — ${outcome.error}`);
-    }
-    return outcome;
-  });
-  outcomes.push(...graded);
-  writeSummaries(options.out, outcomes, {
+  const kept = entries.flatMap((e) => keep(e, options) ?? []);
+  outcomes.push(...kept);
+  const todo = entries.filter((e) => !kept.some((k) => k.line === e.line));
+  if (options.target === 'sim' && entries.some((e) => e.profile || e.roleArn)) log('target sim: the roster\'s profile and role_arn columns are not used');
+  const keptNote = kept.length ? `; ${kept.length} kept from the earlier grading (${options.onlyFailed ? '--only-failed: full points' : '--resume: finished'})` : '';
+  log(`grading ${todo.length} participant${todo.length === 1 ? '' : 's'}${options.shard ? ` (shard ${options.shard.text} of ${rows.length} roster rows)` : ''}, ${options.concurrency} at a time${keptNote}`);
+  const meta = () => ({
     target: options.target,
     roster: basename(options.roster),
     ...(options.shard ? { shard: options.shard.text } : {}),
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
   });
-  deps.log(`summary: ${join(resolve(options.out), 'summary.csv')}, ${join(resolve(options.out), 'summary.html')}`);
-  return { exitCode: outcomes.every((o) => o.report && !o.error) ? 0 : 1, outcomes };
+  const summarizeNow = () => writeSummaries(options.out, outcomes, meta());
+  summarizeNow();
+  let interrupted = 0;
+  await mapWithConcurrency(todo, options.concurrency, async (entry) => {
+    if (deps.signal?.aborted) {
+      interrupted++;
+      return;
+    }
+    const outcome = await gradeParticipant(entry, options, deps, redactor);
+    if (!outcome) {
+      interrupted++;
+      log(`${entry.nickname}: interrupted — not finished (--resume grades it)`);
+      return;
+    }
+    log(progressLine(outcome));
+    outcomes.push(outcome);
+    // after every participant: an interrupted grading still has a summary of the finished ones
+    summarizeNow();
+  });
+  summarizeNow();
+  log(`summary: ${join(resolve(options.out), 'summary.csv')}, ${join(resolve(options.out), 'summary.html')}`);
+  if (interrupted) {
+    log(`interrupted: ${interrupted} participant${interrupted === 1 ? '' : 's'} not finished; run again with --resume`);
+    return { exitCode: 130, outcomes };
+  }
+  return { exitCode: outcomes.every((o) => o.state === 'graded') ? 0 : 1, outcomes };
 }
-

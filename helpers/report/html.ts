@@ -60,6 +60,7 @@ svg .bar { fill: #0969da; } svg .bar.zero { fill: var(--bad); }
 svg .even { stroke: var(--skip); stroke-dasharray: 5 4; stroke-width: 1.5; }
 svg .axis { stroke: var(--muted); stroke-width: 1; }
 svg .wait.ok { fill: #54aeff; } svg .wait.failed { fill: var(--bad); }
+.hint { margin-top: 4px; font-size: 13px; } .hint b { font-weight: 600; }
 details { margin: 8px 0; } summary { cursor: pointer; color: var(--muted); }
 `;
 
@@ -79,11 +80,17 @@ function evidenceValue(value: unknown): string {
 }
 
 function detailCell(c: CheckResult): string {
-  if (c.status === 'failed') return `<pre class="reason">${text(c.reason ?? 'failed without a message')}</pre>`;
+  if (c.status === 'failed') {
+    return `<pre class="reason">${text(c.reason ?? 'failed without a message')}</pre>${c.hint ? `<div class="hint"><b>what to do</b> ${text(c.hint)}</div>` : ''}`;
+  }
   if (c.status === 'skipped') return `<span class="reason">skipped: ${text(c.reason ?? 'no reason given')}</span>`;
   if (!c.evidence || Object.keys(c.evidence).length === 0) return '';
   const items = Object.entries(c.evidence).map(([k, v]) => `<li><code>${text(k)}</code> ${text(evidenceValue(v))}</li>`);
   return `<ul class="evidence">${items.join('')}</ul>`;
+}
+
+function pointsLabel(c: CheckResult): string {
+  return c.points ? ` <span class="points muted">${c.points.earned}/${c.points.possible} pt</span>` : '';
 }
 
 function stepSection(spec: string, checks: CheckResult[]): string {
@@ -91,7 +98,7 @@ function stepSection(spec: string, checks: CheckResult[]): string {
   const rows = checks.map(
     (c) =>
       `<tr class="${c.status}" id="check-${text(c.id)}"><td class="status"><span class="mark">${STATUS_MARK[c.status]}</span> ${c.status}</td>` +
-      `<td class="id"><code>${text(c.id)}</code></td><td>${text(c.title)}</td><td>${detailCell(c)}</td></tr>`,
+      `<td class="id"><code>${text(c.id)}</code></td><td>${text(c.title)}${pointsLabel(c)}</td><td>${detailCell(c)}</td></tr>`,
   );
   return `<section class="step" id="step-${text(spec)}">
 <h3>${text(spec)}<span class="step-counts"><span class="passed">✓ ${s.passed}</span> · <span class="failed">✗ ${s.failed}</span> · <span class="skipped">– ${s.skipped}</span></span></h3>
@@ -191,10 +198,13 @@ function toFix(checks: CheckResult[]): string {
   if (failed.length === 0) return '';
   const items = failed.map((c) => {
     const firstLine = (c.reason ?? 'failed without a message').replace(ANSI, '').split('\n')[0]!;
-    return `<li><a href="#check-${text(c.id)}"><code>${text(c.id)}</code></a> (${text(c.spec)}): ${text(firstLine)}</li>`;
+    return `<li><a href="#check-${text(c.id)}"><code>${text(c.id)}</code></a> (${text(c.spec)}): ${text(firstLine)}${c.hint ? `<div class="hint">→ ${text(c.hint)}</div>` : ''}</li>`;
   });
   return `<section class="to-fix"><h2>To fix</h2><ol>${items.join('')}</ol></section>`;
 }
+
+/** Defence in depth behind text(): the page runs no script and loads nothing, whatever it holds. */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 export function renderHtml(report: Report): string {
   const s = summarize(report.checks);
@@ -204,6 +214,7 @@ export function renderHtml(report: Report): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ecs-alb-e2e — ${text(report.nickname)}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped</title>
 <style>${PAGE_STYLE}</style>

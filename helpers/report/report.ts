@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import type { ApiCall } from '../cloud/clients.js';
-import type { CheckMeta } from '../suite/step.js';
+import type { CheckMeta, SkipKind } from '../suite/step.js';
+import { CHECK_HINTS } from '../../fixtures/module04-hints.js';
 import type { WaitRecord } from '../core/waits.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -17,7 +18,13 @@ export interface CheckResult {
   title: string;
   status: CheckStatus;
   reason?: string;
+  /** A skipped check: the target or mode could not perform it, or what it needs is missing. */
+  skipKind?: SkipKind;
   evidence?: Record<string, unknown>;
+  /** A failed check: the workshop step and what to do (fixtures/module04-hints.ts). */
+  hint?: string;
+  /** Grading: the points this check earned of its weight (fixtures/weights.json). */
+  points?: { earned: number; possible: number };
 }
 
 export interface Report {
@@ -43,6 +50,11 @@ export interface RunInfo {
 
 export function specName(file: string): string {
   return basename(file).replace(/\.spec\.[cm]?[jt]s$/, '');
+}
+
+/** The hint of a check for this participant, `<nickname>` filled in; undefined for an unknown id. */
+export function hintFor(id: string, nickname: string): string | undefined {
+  return CHECK_HINTS[id]?.replaceAll('<nickname>', nickname);
 }
 
 export function summarize(checks: CheckResult[]) {
@@ -81,7 +93,15 @@ export function checksFromModules(modules: ReadonlyArray<TestModule>): {
             : result.state === 'pending'
               ? 'not run (the run was interrupted)'
               : undefined;
-      checks.push({ id, spec, title, status, ...(reason ? { reason } : {}), ...(meta?.evidence ? { evidence: meta.evidence } : {}) });
+      checks.push({
+        id,
+        spec,
+        title,
+        status,
+        ...(reason ? { reason } : {}),
+        ...(status === 'skipped' && meta?.skipKind ? { skipKind: meta.skipKind } : {}),
+        ...(meta?.evidence ? { evidence: meta.evidence } : {}),
+      });
       if (meta?.distribution) distribution = meta.distribution;
       apiCalls.push(...(meta?.apiCalls ?? []));
       waits.push(...(meta?.waits ?? []));
@@ -98,14 +118,18 @@ export function renderMarkdown(r: Report): string {
     '',
     `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped · region ${r.region} · started ${r.startedAt} · ${(r.durationMs / 1000).toFixed(1)} s · ${r.apiCalls.length} API calls`,
     '',
-    '| | check | spec | what | detail |',
-    '|---|---|---|---|---|',
-    ...r.checks.map((c) => `| ${icon[c.status]} | \`${c.id}\` | ${c.spec} | ${c.title} | ${(c.reason ?? (c.evidence ? JSON.stringify(c.evidence) : '')).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+    '| | check | spec | what | detail | what to do |',
+    '|---|---|---|---|---|---|',
+    ...r.checks.map((c) => `| ${icon[c.status]} | \`${c.id}\` | ${c.spec} | ${c.title}${c.points ? ` (${c.points.earned}/${c.points.possible} pt)` : ''} | ${mdCell(c.reason ?? (c.evidence ? JSON.stringify(c.evidence) : ''))} | ${mdCell(c.hint ?? '')} |`),
   ];
   if (r.distribution) {
     lines.push('', '## Requests per task', '', '| task | answers |', '|---|---|', ...Object.entries(r.distribution).map(([t, n]) => `| ${t} | ${n} |`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 export function writeReports(dir: string, report: Report, extra: (dir: string, r: Report) => void = () => {}): void {
@@ -132,7 +156,10 @@ export class E2eReporter implements Reporter {
       region: this.run.region,
       startedAt: this.run.startedAt.toISOString(),
       durationMs: Date.now() - this.run.startedAt.getTime(),
-      checks,
+      checks: checks.map((c) => {
+        const hint = c.status === 'failed' ? hintFor(c.id, this.run.nickname) : undefined;
+        return hint ? { ...c, hint } : c;
+      }),
       ...(distribution ? { distribution } : {}),
       apiCalls: [...(this.opts.mainProcessCalls ?? []), ...apiCalls],
       waits,

@@ -49,7 +49,14 @@ export interface RunOutcome {
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
 
-export async function runSuite(env: Env): Promise<RunOutcome> {
+export interface RunSuiteOptions {
+  /** Only the spec files whose names start so (the self-check's --step N: 00-… to 0N-…). */
+  specs?: string[];
+  /** No vitest console output: the caller prints its own (the self-check). */
+  quiet?: boolean;
+}
+
+export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<RunOutcome> {
   const startedAt = new Date(); // the report's duration covers target start-up too
   let config: Config;
   try {
@@ -80,7 +87,7 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
     provide: { [RUN_CONFIG]: target.config },
     // E2E_BAIL=1: stop at the first failing check (what was created so far is still removed)
     ...(config.bail ? { bail: 1 } : {}),
-    reporters: ['default', ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
+    reporters: [...(opts.quiet ? [] : ['default' as const]), ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
   });
   // Ctrl-C / SIGTERM: stop the specs, then remove what the run created, then exit 130.
   // vitest's own logger exits 1 ms after a signal, which would skip the teardown: ours replaces it.
@@ -101,7 +108,7 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await vitest.start([]);
+    await vitest.start(opts.specs?.map((spec) => `specs/${spec}`) ?? []);
   } catch (err) {
     process.stderr.write(`vitest: ${(err as Error).message}\n`);
   }
@@ -111,7 +118,7 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
   process.off('SIGTERM', onSignal);
   const report = reporter.report;
   const s = report ? summarize(report.checks) : undefined;
-  if (s) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+  if (s && !opts.quiet) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
   const failedRun = !report || s!.failed > 0 || (process.exitCode ?? 0) !== 0;
   return { exitCode: failedRun ? 1 : 0, report };
 }

@@ -17,6 +17,8 @@ export interface CheckMeta {
   evidence?: Evidence;
   distribution?: Record<string, number>;
   reason?: string;
+  /** Why a skipped check was skipped (report.json `skipKind`; grading scores the kinds apart). */
+  skipKind?: SkipKind;
   /** The API calls and waits made since the previous check ended (the report's apiCalls and waits). */
   apiCalls?: ApiCall[];
   waits?: WaitRecord[];
@@ -28,12 +30,27 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Where a skip came from: the target cannot perform the check (`capability`), the mode does not
+ * run it (`mode`) — nobody's fault — or what it needs is missing (`dependency`): not built.
+ */
+export type SkipKind = 'capability' | 'mode' | 'dependency';
+
 /** Thrown by a check whose input is missing: the check is skipped with this reason. */
 export class Skip extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** A skip passed on from an earlier check keeps that check's kind. */
+    readonly kind: SkipKind = 'dependency',
+  ) {
     super(reason);
     this.name = 'Skip';
   }
+}
+
+/** A skipIf reason is a capability when it is one of the target's stated limits, else the mode's. */
+function skipIfKind(ctx: E2e, reason: string): SkipKind {
+  return Object.values(ctx.profile.capabilities).includes(reason) ? 'capability' : 'mode';
 }
 
 /** A value produced by one check (a resource, a measurement) and used by later ones. */
@@ -61,7 +78,8 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
     const skipReason = opts.skipIf?.(ctx);
     if (skipReason) {
       meta.reason = skipReason;
-      onDone?.({ ok: false, error: new Skip(`${id} was skipped: ${skipReason}`) });
+      meta.skipKind = skipIfKind(ctx, skipReason);
+      onDone?.({ ok: false, error: new Skip(`${id} was skipped: ${skipReason}`, meta.skipKind) });
       test.skip(skipReason);
       return;
     }
@@ -75,6 +93,7 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
       onDone?.({ ok: false, error: err });
       if (err instanceof Skip) {
         meta.reason = err.message;
+        meta.skipKind = err.kind;
         test.skip(err.message);
         return;
       }
@@ -106,7 +125,7 @@ export function step(spec: string) {
           const r = await result;
           if (r.ok) return r.value;
           const why = r.error instanceof Skip ? r.error.message : `${id} failed: ${(r.error as Error)?.message?.split('\n')[0]}`;
-          throw new Skip(`depends on ${why}`);
+          throw new Skip(`depends on ${why}`, r.error instanceof Skip ? r.error.kind : 'dependency');
         },
       };
     },

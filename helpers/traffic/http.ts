@@ -93,6 +93,25 @@ export function isTransientAnswer(a: Answer): boolean {
 }
 
 const SNIPPET_CHARS = 200;
+/**
+ * The most of any answer read: a participant controls their app, and a 256 MiB body must not
+ * be read whole. The workshop's answer (and any attribution) is in its first bytes.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The body up to `max` bytes; the rest is never read (the connection is dropped instead). */
+export async function readBounded(body: AsyncIterable<Buffer> & { destroy(): unknown }, max = MAX_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const room = max - size;
+    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.length, room);
+    if (size >= max) break;
+  }
+  body.destroy();
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /**
  * Requests `origin + pathPrefix + path` with the Host header set to the ALB's DNS name, so one
@@ -126,8 +145,10 @@ export async function sampleThroughAlb(address: AlbAddress, opts: SampleOptions)
   const attempt = async (dispatcher: Agent): Promise<Answer> => {
     const t0 = performance.now();
     try {
+      // the signal bounds the whole request, body included: a trickle cannot hold a worker past it
+      // (undici's request() never follows a redirect: a 3xx is an answer like any other)
       const response = await request(url, { method: 'GET', headers: { host: address.host }, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
-      const body = await response.body.text();
+      const body = await readBounded(response.body);
       const id = attribute(body, response.headers, pattern);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return {
@@ -234,10 +255,15 @@ export function probeDirect(ip: string, port: number, timeoutMs: number, pattern
       connected = true;
       socket.write(`GET / HTTP/1.1\r\nHost: ${where}\r\nUser-Agent: ecs-alb-e2e-probe\r\nConnection: close\r\n\r\n`);
     });
+    let received = 0;
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      const response = parseHttpResponse(Buffer.concat(chunks), false);
+      received += chunk.length;
+      // past the bound the answer is judged on what came: enough to tell it answered, and who
+      const full = received >= MAX_BODY_BYTES;
+      const response = parseHttpResponse(Buffer.concat(chunks), full);
       if (response) finish(answered(response, where, pattern));
+      else if (full) finish({ outcome: 'error', detail: `${where} sent ${received} bytes without an HTTP answer` });
     });
     socket.on('end', () => {
       const response = parseHttpResponse(Buffer.concat(chunks), true);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { SimContext } from '../context.js';
+import type { TaskAnswer } from '../world.js';
 import { holdSilently } from './network.js';
 
 export const DYNAMIC_PORT_MIN = 32768;
@@ -111,6 +112,8 @@ function listenOnce(server: Server, address: string, port: number): Promise<void
 }
 
 function answer(ctx: SimContext, spec: TaskServerSpec, req: IncomingMessage, res: ServerResponse): void {
+  const hostile = ctx.world.faults.taskAnswer.get(spec.taskArn);
+  if (hostile) return sendTaskAnswer(res, hostile, req.method ?? 'GET');
   const mode = ctx.world.faults.taskMode.get(spec.taskArn) ?? 'ok';
   if (mode === 'silent') return;
   const method = req.method ?? 'GET';
@@ -150,4 +153,35 @@ function errorPage(text: string): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** A participant's own app answer (admin switch): the body repeated up to bodyBytes, at bytesPerSecond when given. */
+function sendTaskAnswer(res: ServerResponse, a: TaskAnswer, method: string): void {
+  const unit = Buffer.from(a.body, 'utf8');
+  const total = a.bodyBytes ?? unit.length;
+  res.writeHead(a.status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': total, ...a.headers });
+  if (method === 'HEAD' || total === 0) return void res.end();
+  // one block holding the unit repeated past a chunk, so any chunk is a slice of it
+  const block = Buffer.alloc(CHUNK_BYTES + unit.length, unit);
+  const perTick = a.bytesPerSecond ? Math.max(1, Math.round(a.bytesPerSecond / 10)) : CHUNK_BYTES;
+  let sent = 0;
+  let closed = false;
+  res.once('close', () => (closed = true));
+  const piece = () => {
+    const size = Math.min(perTick, CHUNK_BYTES, total - sent);
+    const at = sent % unit.length;
+    sent += size;
+    return block.subarray(at, at + size);
+  };
+  const pump = () => {
+    while (!closed && sent < total) {
+      const more = res.write(piece());
+      if (a.bytesPerSecond) return void setTimeout(pump, 100);
+      if (!more) return void res.once('drain', pump);
+    }
+    if (!closed) res.end();
+  };
+  pump();
 }

@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkGradeOptions, GradeInputError } from '../../cli/grade.js';
 import { childEnv, grade, type AssumeRoleRequest, type ChildRun, type GradeDeps, type GradeOptions } from '../../helpers/grade/runner.js';
-import { renderSummaryCsv, score } from '../../helpers/grade/summary.js';
+import { judge } from '../../helpers/grade/outcome.js';
+import { renderSummaryCsv } from '../../helpers/grade/summary.js';
 import type { CheckResult, Report } from '../../helpers/report/report.js';
 
 const check = (id: string, status: CheckResult['status']): CheckResult => ({ id, spec: id.split('.')[0]!, title: id, status, ...(status === 'passed' ? {} : { reason: `${id} ${status}` }) });
@@ -24,7 +25,7 @@ function setup(rosterLines: string[], over: Partial<GradeOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'grade-unit-'));
   const roster = join(dir, 'roster.csv');
   writeFileSync(roster, rosterLines.join('\n'));
-  const options: GradeOptions = { roster, out: join(dir, 'out'), target: 'aws', concurrency: 4, timeoutMs: 60_000, ...over };
+  const options: GradeOptions = { roster, out: join(dir, 'out'), target: 'aws', concurrency: 4, timeoutMs: 60_000, weights: { 'a.one': 1, 'b.two': 1 }, ...over };
   return { dir, options };
 }
 
@@ -84,7 +85,7 @@ describe('grade (injected STS and child runs)', () => {
       E2E_TARGET: 'aws',
       E2E_MODE: 'verify',
       E2E_REGION: 'eu-west-1',
-      E2E_REPORT_DIR: resolve(options.out, 'ann'),
+      E2E_REPORT_DIR: resolve(options.out, '.grading-ann'),
       AWS_ACCESS_KEY_ID: 'AKIA-ecs-alb-e2e-grade-ann',
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_SESSION_TOKEN: 'token',
@@ -93,7 +94,10 @@ describe('grade (injected STS and child runs)', () => {
     expect(env('bob').AWS_PROFILE).toBe('bob-profile');
     expect(env('bob').AWS_ACCESS_KEY_ID).toBeUndefined();
     expect(env('ann').E2E_ENDPOINT).toBeUndefined();
-    expect(deps.runs.map((r) => r.logFile)).toEqual(expect.arrayContaining([join(resolve(options.out, 'cyd'), 'run.log')]));
+    expect(deps.runs.map((r) => r.logFile)).toEqual(expect.arrayContaining([join(resolve(options.out, '.grading-cyd'), 'run.log')]));
+    // each participant's work directory became DIR/<nickname>/ when it was done
+    expect(existsSync(join(options.out, 'cyd', 'report.json'))).toBe(true);
+    expect(existsSync(join(options.out, '.grading-cyd'))).toBe(false);
   });
 
   it('keeps the grader\'s own E2E_* settings and credentials out of a participant\'s run', () => {
@@ -120,12 +124,12 @@ describe('grade (injected STS and child runs)', () => {
     expect(exitCode).toBe(1);
     expect(deps.runs.map((r) => r.env.E2E_NICKNAME)).toEqual(['bob']); // no run without the role
     const rows = csvRows(options.out);
-    expect(rows[0]).toBe('nickname,passed,failed,skipped,score,error');
-    expect(rows[1]).toBe('ann,,,,,could not assume arn:aws:iam::111111111111:role/grader: AccessDenied: not authorized to perform: sts:AssumeRole');
-    expect(rows[2]).toMatch(/^bob,,,,,"?no report\.json \(the run exited with code 2: E2E_REGION: nope\); see .*run\.log/);
+    expect(rows[0]).toBe('nickname,passed,failed,skipped,score,error,state,points,max_points,next_step');
+    expect(rows[1]).toBe('ann,,,,,could not assume arn:aws:iam::111111111111:role/grader: AccessDenied: not authorized to perform: sts:AssumeRole,error,,,');
+    expect(rows[2]).toMatch(/^bob,,,,,"?no report\.json \(the run exited with code 2: E2E_REGION: nope\); see .*run\.log"?,error,,,$/);
     expect(existsSync(join(options.out, 'bob', 'report.json'))).toBe(false);
     expect(outcomes.every((o) => !o.report)).toBe(true);
-    expect(deps.lines.join('\n')).toMatch(/ann: not graded — could not assume/);
+    expect(deps.lines.join('\n')).toMatch(/ann: not graded \(error\) — could not assume/);
     const html = readFileSync(join(options.out, 'summary.html'), 'utf8');
     expect(html).toContain('not graded: could not assume');
   });
@@ -138,11 +142,11 @@ describe('grade (injected STS and child runs)', () => {
     expect(deps.runs.map((r) => r.env.E2E_NICKNAME).sort()).toEqual(['ann', 'cyd']);
     expect(deps.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^roster line 3: nickname: 'b b' is not allowed/), 'roster line 5: 1 fields, the header has 2 — not graded']));
     expect(csvRows(options.out)).toEqual([
-      'nickname,passed,failed,skipped,score,error',
-      'ann,2,0,0,1.000,',
-      expect.stringMatching(/^b b,,,,,"roster line 3: nickname: 'b b' is not allowed/),
-      'cyd,2,0,0,1.000,',
-      'dan,,,,,"roster line 5: 1 fields, the header has 2"',
+      'nickname,passed,failed,skipped,score,error,state,points,max_points,next_step',
+      'ann,2,0,0,1.000,,graded,2,2,',
+      expect.stringMatching(/^b b,,,,,"roster line 3: nickname: 'b b' is not allowed.*",error,,,$/),
+      'cyd,2,0,0,1.000,,graded,2,2,',
+      'dan,,,,,"roster line 5: 1 fields, the header has 2",error,,,',
     ]);
   });
 
@@ -170,16 +174,18 @@ describe('grade (injected STS and child runs)', () => {
 });
 
 describe('summary', () => {
-  it('scores passed / (passed + failed) to 3 decimals; skipped count neither way', () => {
-    expect(score([check('a.x', 'passed'), check('a.y', 'passed'), check('a.z', 'failed')])).toBe(0.667);
-    expect(score([check('a.x', 'passed'), check('a.y', 'skipped'), check('a.z', 'skipped')])).toBe(1);
-    expect(score([check('a.x', 'skipped')])).toBe(0);
-    expect(score([])).toBe(0);
+  it('scores points earned over points possible; a timed-out run keeps its partial report', () => {
+    const weights = { 'a.x': 2, 'a.y': 1, 'a.z': 1 };
+    const ran = { timedOut: false, why: '' };
     const csv = renderSummaryCsv([
-      { line: 3, nickname: 'bob', report: reportFor('bob', [check('a.x', 'passed'), check('a.y', 'failed'), check('a.z', 'skipped')]) },
-      { line: 2, nickname: 'ann', report: reportFor('ann', [check('a.x', 'skipped')]), error: 'timed out after 60 s; the report is partial' },
+      judge({ line: 3, nickname: 'bob' }, reportFor('bob', [check('a.x', 'passed'), check('a.y', 'failed'), check('a.z', 'skipped')]), ran, weights),
+      judge({ line: 2, nickname: 'ann' }, reportFor('ann', [check('a.x', 'skipped')]), { timedOut: true, why: 'timed out after 60 s' }, weights),
     ]);
-    expect(csv).toBe('nickname,passed,failed,skipped,score,error\nann,0,0,1,0.000,timed out after 60 s; the report is partial\nbob,1,1,1,0.500,\n');
+    expect(csv).toBe(
+      'nickname,passed,failed,skipped,score,error,state,points,max_points,next_step\n' +
+        'ann,0,0,1,0.000,timed out after 60 s; the report is partial,timeout,0,4,fix a.x\n' +
+        'bob,1,1,1,0.500,,graded,2,4,fix a.y\n',
+    );
   });
 });
 

@@ -110,18 +110,80 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await page.close();
   });
 
+  it('a hostile participant\'s strings stay text in report.html and summary.html; the summary sorts and shows the class per step', async () => {
+    const payloads = ['<script>window.__pwned = 1</script>', '<img src=x onerror="window.__pwned = 2">', '"><svg onload="window.__pwned = 3">', "'><iframe src=javascript:window.__pwned=4>"];
+    const evil = payloads.join(' ');
+    const hostile: Report = {
+      ...participantReport(),
+      nickname: 'eve',
+      checks: participantReport().checks.map((c, i) => ({
+        ...c,
+        title: `${c.title} ${payloads[i % payloads.length]}`,
+        ...(c.status === 'failed' ? { reason: `answered: ${evil}`, hint: `Module 04, step 4 — ${evil}` } : { evidence: { bodySnippet: evil, name: payloads[1] } }),
+      })),
+      distribution: { [evil]: 3, '<b>x</b>': 2 },
+      waits: [{ what: evil, ms: 5, polls: 1, lastState: payloads[0]!, ok: false }],
+    };
+    const hostileDir = mkdtempSync(join(tmpdir(), 'report-hostile-'));
+    mkdirSync(join(hostileDir, 'eve'));
+    renderHtmlReport(join(hostileDir, 'eve'), hostile);
+    const ann: Report = { ...participantReport(), nickname: 'ann', checks: participantReport().checks.map((c) => ({ ...c, status: 'passed' as const })) };
+    writeSummaries(hostileDir, [
+      { line: 2, nickname: 'eve', state: 'graded', report: hostile, points: 3, maxPoints: 10, nextStep: `Module 04 ${evil}`, error: evil },
+      { line: 3, nickname: 'ann', state: 'graded', report: ann, points: 10, maxPoints: 10, nextStep: '' },
+      { line: 4, nickname: 'zed', state: 'error', error: `could not assume: ${evil}` },
+    ], { target: 'aws', roster: evil, startedAt: evil, durationMs: 1 });
+
+    for (const file of [join(hostileDir, 'eve', 'report.html'), join(hostileDir, 'summary.html')]) {
+      const page = await browser.newPage();
+      const dialogs: string[] = [];
+      const requests: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForTimeout(200);
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), file).toBeUndefined();
+      expect(await page.locator('body script:not(:last-child), body img, body iframe, main svg[onload], body svg[onload]').count(), file).toBe(0);
+      // the payloads are on the page as text, to be read
+      expect(await page.locator('body').innerText(), file).toContain('<script>window.__pwned = 1</script>');
+      expect(dialogs).toEqual([]);
+      expect(requests.filter((u) => u !== pathToFileURL(file).href)).toEqual([]);
+      await page.close();
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 600 } });
+    await page.goto(pathToFileURL(join(hostileDir, 'summary.html')).href);
+    const names = () => page.locator('table.summary tbody td.nickname').evaluateAll((tds) => tds.map((td) => (td.textContent ?? '').slice(0, 3)));
+    expect(await names()).toEqual(['eve', 'ann', 'zed']);
+    await page.locator('table.summary thead th', { hasText: /^score$/ }).click();
+    expect(await names()).toEqual(['zed', 'eve', 'ann']);
+    await page.locator('table.summary thead th', { hasText: /^score/ }).click();
+    expect(await names()).toEqual(['ann', 'eve', 'zed']);
+    await page.locator('table.summary thead th', { hasText: /^participant/ }).click();
+    expect(await names()).toEqual(['ann', 'eve', 'zed']);
+    // where the class is stuck: 06-lockdown passed by ann only, of the 2 graded
+    const lockdown = page.locator('tfoot td.class-step').last();
+    expect(await lockdown.innerText()).toBe('1 of 2 (50 %)');
+    expect(await page.locator('a[href="eve/report.html"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(screenshots, 'summary-hostile.png'), fullPage: true });
+    await page.close();
+  });
+
   it('summary.html shows one row per participant with a column per step', async () => {
     const ann: Report = { ...participantReport(), nickname: 'ann', checks: participantReport().checks.map((c) => ({ ...c, status: 'passed' as const })) };
     writeSummaries(dir, [
-      { line: 2, nickname: 'ann', report: ann },
-      { line: 3, nickname: 'bob', report: participantReport() },
-      { line: 4, nickname: 'cyd', error: 'could not assume arn:aws:iam::111111111111:role/grader: AccessDenied' },
+      { line: 2, nickname: 'ann', state: 'graded', report: ann },
+      { line: 3, nickname: 'bob', state: 'graded', report: participantReport() },
+      { line: 4, nickname: 'cyd', state: 'error', error: 'could not assume arn:aws:iam::111111111111:role/grader: AccessDenied' },
     ], { target: 'aws', roster: 'roster.csv', startedAt: '2026-11-28T07:00:00.000Z', durationMs: 200_000 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 500 } });
     await page.goto(pathToFileURL(join(dir, 'summary.html')).href);
     const rows = page.locator('table.summary tbody tr');
     expect(await rows.count()).toBe(3);
-    expect(await page.locator('table.summary thead th').count()).toBe(5 + 7);
+    expect(await page.locator('table.summary thead th').count()).toBe(9 + 7);
     expect(await rows.nth(1).locator('td.step.failed').innerText()).toContain('✗2');
     expect(await rows.nth(2).innerText()).toContain('not graded: could not assume');
     await page.screenshot({ path: join(screenshots, 'summary-html.png'), fullPage: true });

@@ -56,6 +56,8 @@ export interface Mistakes {
   /** The old service put behind the target group too (UpdateService), with this deregistration delay (s). */
   oldServiceBehindAlb?: { deregistrationDelay: number };
   lockdown?: 'alb-group' | 'none' | 'alb-port-80' | 'own-group';
+  /** A participant half-way through: stop after this step of the module (the rest not done). */
+  stopAfter?: 'target-group' | 'load-balancer' | 'service' | 'old-service';
 }
 
 export interface Built {
@@ -120,6 +122,8 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     }),
   );
   const targetGroupArn = tg.TargetGroups![0]!.TargetGroupArn!;
+  const partial = { names, targetGroupArn, loadBalancerArn: '', dnsName: '', albGroupId: '', instanceGroupId, ecs, elb, ec2 };
+  if (m.stopAfter === 'target-group') return partial;
 
   const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: names.albSecurityGroup, Description: 'alb', VpcId: vpcId }));
   const albGroupId = sg.GroupId!;
@@ -150,6 +154,8 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     const r = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }));
     return r.LoadBalancers![0]!.State?.Code === 'active' ? true : undefined;
   });
+  const withAlb = { ...partial, loadBalancerArn, dnsName: lb.LoadBalancers![0]!.DNSName!, albGroupId };
+  if (m.stopAfter === 'load-balancer') return withAlb;
 
   const revision = m.service?.revision ? `${defaults.family}:${m.service.revision}` : defaults.family;
   let taskDefinition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: revision }))).taskDefinition!;
@@ -191,6 +197,7 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     });
   }
 
+  if (m.stopAfter === 'service') return withAlb;
   const oldService = m.oldService ?? 'deleted';
   if (m.oldServiceBehindAlb) {
     await elb.send(
@@ -214,6 +221,7 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     if (oldService === 'deleted') await ecs.send(new DeleteServiceCommand({ cluster, service: defaults.oldService }));
   }
 
+  if (m.stopAfter === 'old-service') return withAlb;
   const lockdown = m.lockdown ?? 'alb-group';
   if (lockdown !== 'none') {
     const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [instanceGroupId] }] }))).SecurityGroupRules ?? [];
