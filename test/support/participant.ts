@@ -8,6 +8,8 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  ModifyInstanceAttributeCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -51,11 +53,18 @@ export interface Mistakes {
   /** A network load balancer (TCP listener and target group) instead of an application one. */
   network?: boolean;
   listenerPort?: number;
-  service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean; revision?: number; containerPort?: number; launchType?: 'EC2' | 'EXTERNAL' };
+  service?: { count?: number; withLoadBalancer?: boolean; staticHostPort?: boolean; revision?: number; containerPort?: number; launchType?: 'EC2' | 'EXTERNAL' | 'default-strategy' };
   oldService?: 'deleted' | 'scaled-to-zero' | 'running';
   /** The old service put behind the target group too (UpdateService), with this deregistration delay (s). */
   oldServiceBehindAlb?: { deregistrationDelay: number };
   lockdown?: 'alb-group' | 'none' | 'alb-port-80' | 'own-group';
+  /** The console's way: the VPC's default group left on the ALB, listed before its own. */
+  albDefaultGroupFirst?: boolean;
+  /**
+   * After the lockdown, one more group added to every instance (ModifyInstanceAttribute): 'closed'
+   * admits nothing, 'open' admits All TCP from 0.0.0.0/0 (the lockdown done on one group only).
+   */
+  extraInstanceGroup?: 'closed' | 'open';
   /** A participant half-way through: stop after this step of the module (the rest not done). */
   stopAfter?: 'target-group' | 'load-balancer' | 'service' | 'old-service';
 }
@@ -144,7 +153,7 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
     }),
   );
   const lb = await elb.send(
-    new CreateLoadBalancerCommand({ Name: names.loadBalancer, Subnets: subnets, SecurityGroups: [albGroupId], Scheme: m.scheme ?? 'internet-facing', Type: m.network ? 'network' : 'application' }),
+    new CreateLoadBalancerCommand({ Name: names.loadBalancer, Subnets: subnets, SecurityGroups: m.albDefaultGroupFirst ? [await defaultGroupOf(ec2, vpcId), albGroupId] : [albGroupId], Scheme: m.scheme ?? 'internet-facing', Type: m.network ? 'network' : 'application' }),
   );
   const loadBalancerArn = lb.LoadBalancers![0]!.LoadBalancerArn!;
   await elb.send(
@@ -181,11 +190,12 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
       serviceName: names.service,
       taskDefinition: taskDefinition.taskDefinitionArn,
       desiredCount: count,
-      launchType: m.service?.launchType ?? 'EC2',
+      // 'default-strategy': neither a launch type nor a strategy, so the cluster's default capacity-provider strategy places it
+      ...(m.service?.launchType === 'default-strategy' ? {} : { launchType: m.service?.launchType ?? 'EC2' }),
       ...(m.service?.withLoadBalancer === false ? {} : { loadBalancers: [{ targetGroupArn, containerName: container.name, containerPort }] }),
     }),
   );
-  const placeable = (m.service?.launchType ?? 'EC2') === 'EC2';
+  const placeable = ['EC2', 'default-strategy'].includes(m.service?.launchType ?? 'EC2');
   if (placeable) await until(`service ${names.service} to run ${count} tasks`, async () => {
     const s = (await ecs.send(new DescribeServicesCommand({ cluster, services: [names.service] }))).services![0]!;
     return s.runningCount === count && s.pendingCount === 0 ? true : undefined;
@@ -236,5 +246,22 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
       }),
     );
   }
+  if (m.extraInstanceGroup) {
+    const extra = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `${nickname}-extra-sg`, Description: 'a second group on the instances', VpcId: vpcId }));
+    if (m.extraInstanceGroup === 'open') {
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: extra.GroupId!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    }
+    for (const i of instances) {
+      const groups = [...(i.SecurityGroups ?? []).map((g) => g.GroupId!), extra.GroupId!];
+      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId!, Groups: groups }));
+    }
+  }
   return { names, targetGroupArn, loadBalancerArn, dnsName: lb.LoadBalancers![0]!.DNSName!, albGroupId, instanceGroupId, ecs, elb, ec2 };
+}
+
+async function defaultGroupOf(ec2: EC2Client, vpcId: string): Promise<string> {
+  const r = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }));
+  const id = r.SecurityGroups?.[0]?.GroupId;
+  if (!id) throw new Error(`participant: VPC ${vpcId} has no default security group`);
+  return id;
 }
