@@ -90,3 +90,14 @@ describe('target profiles', () => {
     expect(() => profileFor(parseConfig({}))).toThrow(/E2E_ENDPOINT/);
   });
 });
+
+describe('E2E_EGRESS_CANARY', () => {
+  it('takes host:port, and names the variable when it is not', () => {
+    expect(parseConfig({ E2E_EGRESS_CANARY: 'canary.example.org:40001' }).egressCanary).toBe('canary.example.org:40001');
+    expect(parseConfig({ E2E_EGRESS_CANARY: '[::1]:40001' }).egressCanary).toBe('[::1]:40001');
+    expect(parseConfig({}).egressCanary).toBeUndefined();
+    for (const bad of ['canary.example.org', ':40001', 'host:0', 'host:70000', 'http://host:1']) {
+      expect(() => parseConfig({ E2E_EGRESS_CANARY: bad })).toThrow(/^E2E_EGRESS_CANARY: /);
+    }
+  });
+});
