@@ -83,8 +83,8 @@ s.check(
   'lockdown.direct-access-blocked',
   "a task's direct address gives no answer",
   async (ctx) => {
-    const control = await positiveControl(ctx);
     const tasks = await addresses.get();
+    const control = await positiveControl(ctx);
     const timeoutMs = ctx.profile.timing.directProbeTimeoutMs;
     const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, timeoutMs)));
     probes.forEach((p, i) => {
