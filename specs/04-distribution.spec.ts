@@ -3,12 +3,14 @@
 import { expect } from 'vitest';
 import { need, recordDistribution, step } from '../helpers/suite/step.js';
 import { sampleAcrossTasks } from '../helpers/traffic/distribution.js';
+import { untilReadyByTraffic } from '../helpers/traffic/readiness.js';
 
 const s = step('04-distribution');
 
 const sample = s.given('distribution.reachable', 'the ALB DNS name answers', async (ctx) => {
   const svc = await need('service.found', ctx.newService());
   const { loadBalancer } = await need('load-balancer.found', ctx.alb());
+  await untilReadyByTraffic(ctx, loadBalancer, svc.value.serviceName!);
   const result = await sampleAcrossTasks(ctx, loadBalancer, svc.value.serviceName!);
   // a request that timed out is not an answer: only an HTTP status proves the name answers
   const answered = result.sample.answers.filter((a) => a.status > 0).length;

@@ -94,6 +94,25 @@ export async function instancesById(c: Clients, ids: string[]): Promise<Instance
   return out;
 }
 
+/**
+ * Running EC2 instances of a cluster by the Name tag the ECS console's Auto Scaling group gives
+ * them ('ECS Instance - <cluster>'): where instances never register as container instances.
+ */
+export async function instancesTaggedFor(c: Clients, cluster: string): Promise<Instance[]> {
+  const out: Instance[] = [];
+  let NextToken: string | undefined;
+  const Filters = [
+    { Name: 'tag:Name', Values: [`ECS Instance - ${cluster}`] },
+    { Name: 'instance-state-name', Values: ['running'] },
+  ];
+  do {
+    const r = await c.ec2.send(new DescribeInstancesCommand({ Filters, NextToken }));
+    out.push(...(r.Reservations ?? []).flatMap((x) => x.Instances ?? []));
+    NextToken = r.NextToken;
+  } while (NextToken);
+  return out;
+}
+
 export async function subnetsById(c: Clients, ids: string[]): Promise<Subnet[]> {
   if (ids.length === 0) return [];
   const r = await c.ec2.send(new DescribeSubnetsCommand({ SubnetIds: ids }));

@@ -90,12 +90,17 @@ export class E2e {
     const { names } = this.config;
     const cluster = await find.findCluster(this.clients, names.cluster);
     const containerInstances = (await find.containerInstancesOf(this.clients, names.cluster)).filter((ci) => ci.status === 'ACTIVE');
-    const instances = await find.instancesById(this.clients, containerInstances.map((ci) => ci.ec2InstanceId!));
+    const instances = this.profile.capabilities.noContainerInstances
+      ? await find.instancesTaggedFor(this.clients, names.cluster)
+      : await find.instancesById(this.clients, containerInstances.map((ci) => ci.ec2InstanceId!));
     const availabilityZones = [...new Set(instances.map((i) => i.Placement?.AvailabilityZone).filter((z): z is string => !!z))].sort();
     const subnetByAz = new Map<string, string>();
     for (const i of instances) if (i.Placement?.AvailabilityZone && !subnetByAz.has(i.Placement.AvailabilityZone)) subnetByAz.set(i.Placement.AvailabilityZone, i.SubnetId!);
     const vpcId = instances[0]?.VpcId;
-    if (!vpcId) throw new find.NotFound(`Could not find the VPC of cluster ${names.cluster}: it has no running container instance`);
+    if (!vpcId) {
+      const what = this.profile.capabilities.noContainerInstances ? `no running EC2 instance tagged 'ECS Instance - ${names.cluster}'` : 'no running container instance';
+      throw new find.NotFound(`Could not find the VPC of cluster ${names.cluster}: it has ${what}`);
+    }
     const common = instances
       .map((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!))
       .reduce((a, b) => a.filter((x) => b.includes(x)));
@@ -304,8 +309,8 @@ export class E2e {
     const b = await this.baseline();
     const tasks = await this.tasksOf(serviceName);
     const byCi = new Map(b.containerInstances.map((ci) => [ci.containerInstanceArn!, ci.ec2InstanceId!]));
-    const missing = tasks.map((t) => t.containerInstanceArn!).filter((a) => !byCi.has(a));
-    if (missing.length) {
+    const missing = tasks.map((t) => t.containerInstanceArn).filter((a) => a && !byCi.has(a));
+    if (missing.length && !this.profile.capabilities.noContainerInstances) {
       for (const ci of await find.containerInstancesOf(this.clients, this.config.names.cluster)) byCi.set(ci.containerInstanceArn!, ci.ec2InstanceId!);
     }
     const instances = new Map(b.instances.map((i) => [i.InstanceId!, i]));
@@ -314,13 +319,13 @@ export class E2e {
       // the 8080 binding; else the only one there is (a revision mapping another container port)
       const bindings = container?.networkBindings ?? [];
       const binding = bindings.find((n) => n.containerPort === b.container.containerPort) ?? (bindings.length === 1 ? bindings[0] : undefined);
-      const instanceId = byCi.get(t.containerInstanceArn!) ?? '';
+      const instanceId = t.containerInstanceArn ? (byCi.get(t.containerInstanceArn) ?? '') : '';
       return {
         taskArn: t.taskArn!,
         taskId: t.taskArn!.split('/').pop()!,
         runtimeId: container?.runtimeId ?? '',
         instanceId,
-        publicIp: instances.get(instanceId)?.PublicIpAddress ?? '',
+        publicIp: this.profile.taskHost(instances.get(instanceId)?.PublicIpAddress ?? ''),
         hostPort: binding?.hostPort ?? 0,
         lastStatus: t.lastStatus ?? '',
       };

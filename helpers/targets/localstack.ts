@@ -63,6 +63,14 @@ export function localstackAlbFallback(endpoint: string, loadBalancerArn: string)
   };
 }
 
+/**
+ * LocalStack publishes a task container's host port on the Docker host it runs containers on,
+ * which is the host its gateway is reached on (docker compose and testcontainers alike).
+ */
+export function localstackTaskHost(endpoint: string): string {
+  return new URL(endpoint).hostname.replace(/^\[|\]$/g, '');
+}
+
 export interface BindMount {
   source: string;
   target: string;
@@ -181,9 +189,12 @@ export const localstackTarget: Target = {
       capabilities: {
         noSgEnforcement: 'LocalStack does not enforce security groups on traffic, so a blocked path cannot be observed there',
         unreliableHealth: 'LocalStack target-health transitions are unreliable; readiness is judged by traffic',
+        noContainerInstances:
+          'LocalStack runs ECS tasks as local Docker containers; no container instances register (its Auto Scaling group instances are mocks)',
       },
       timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
       albAddress: (dns, port, arn) => localstackAlbAddress(endpoint, dns, port, arn),
+      taskHost: () => localstackTaskHost(endpoint),
     };
   },
 };

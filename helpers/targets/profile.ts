@@ -19,6 +19,11 @@ export interface Capabilities {
   noSgEnforcement?: string;
   /** undefined when target-health transitions can be trusted; else why not. */
   unreliableHealth?: string;
+  /**
+   * undefined when the cluster's EC2 instances register as container instances; else why not
+   * (the instances are then found by the ECS console's Name tag, and tasks carry no container instance).
+   */
+  noContainerInstances?: string;
 }
 
 export interface Timing {
@@ -44,6 +49,11 @@ export interface TargetProfile {
   capabilities: Capabilities;
   timing: Timing;
   albAddress(dnsName: string, port: number, loadBalancerArn?: string): AlbAddress;
+  /**
+   * The host a task is reached on directly: its instance's public IP where tasks run on
+   * container instances; elsewhere (LocalStack) the Docker host that publishes its host port.
+   */
+  taskHost(instancePublicIp: string): string;
 }
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };

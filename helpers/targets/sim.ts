@@ -31,6 +31,7 @@ export const simTarget: Target = {
         requestTimeoutMs: Math.max(2_000, 20_000 * scale),
         settleMs: Math.max(3_000, 60_000 * scale),
       },
+      taskHost: (instancePublicIp) => instancePublicIp,
       albAddress: (dns, port) => ({ origin: endpoint, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
     };
   },

@@ -17,6 +17,7 @@ const nowhere: TargetProfile = {
   capabilities: {},
   timing: { pollMs: 10, waitTimeoutMs: 100, directProbeTimeoutMs: 100, requestTimeoutMs: 100, settleMs: 100 },
   albAddress: () => ({ origin: '', host: '', pathPrefix: '' }),
+  taskHost: (ip) => ip,
 };
 
 describe('verify-mode guard', () => {

@@ -77,6 +77,8 @@ describe('target profiles', () => {
     const p = profileFor(parseConfig({ E2E_TARGET: 'localstack', E2E_ENDPOINT: 'http://127.0.0.1:4566' }));
     expect(p.capabilities.noSgEnforcement).toMatch(/does not enforce security groups/);
     expect(p.capabilities.unreliableHealth).toMatch(/traffic/);
+    expect(p.capabilities.noContainerInstances).toMatch(/no container instances register/);
+    expect(p.taskHost('10.0.0.1'), 'tasks are on the Docker host, not on an instance').toBe('127.0.0.1');
   });
 
   it('aws: the SDK endpoint and the default credential chain; the ALB by its own DNS name', () => {

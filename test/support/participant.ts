@@ -104,8 +104,12 @@ export async function buildModule04(endpoint: string, nickname: string, m: Mista
 
   // What the participant looks up in the console: the instances, their VPC, subnets and group.
   const ciArns = (await ecs.send(new ListContainerInstancesCommand({ cluster }))).containerInstanceArns ?? [];
-  const cis = (await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: ciArns }))).containerInstances ?? [];
-  const reservations = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: cis.map((c) => c.ec2InstanceId!) }))).Reservations ?? [];
+  // on LocalStack no container instance registers: the participant finds the instances by their Name tag
+  const cis = ciArns.length ? ((await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: ciArns }))).containerInstances ?? []) : [];
+  const byInstance = cis.length
+    ? { InstanceIds: cis.map((c) => c.ec2InstanceId!) }
+    : { Filters: [{ Name: 'tag:Name', Values: [`ECS Instance - ${cluster}`] }, { Name: 'instance-state-name', Values: ['running'] }] };
+  const reservations = (await ec2.send(new DescribeInstancesCommand(byInstance))).Reservations ?? [];
   const instances = reservations.flatMap((r) => r.Instances ?? []);
   let vpcId = instances[0]!.VpcId!;
   let subnets = [...new Map(instances.map((i) => [i.Placement!.AvailabilityZone!, i.SubnetId!])).values()];

@@ -4,6 +4,7 @@ import {
   localstackAlbFallback,
   loadBalancerNameFromArn,
   localstackPreflight,
+  localstackTaskHost,
   realDeps,
   startLocalstack,
   type BindMount,
@@ -167,5 +168,13 @@ describe('startLocalstack', () => {
     const LocalstackContainer = await realDeps.loadContainerClass();
     const { LocalstackContainer: Module } = await import('@testcontainers/localstack');
     expect(LocalstackContainer).toBe(Module);
+  });
+});
+
+describe('localstackTaskHost', () => {
+  it("is the gateway's host: LocalStack publishes a task's host port on the Docker host it runs on", () => {
+    expect(localstackTaskHost('http://127.0.0.1:4566')).toBe('127.0.0.1');
+    expect(localstackTaskHost('http://localhost:32771/')).toBe('localhost');
+    expect(localstackTaskHost('http://[::1]:4566')).toBe('::1');
   });
 });
