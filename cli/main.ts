@@ -21,6 +21,7 @@ const FLAG_TO_ENV: Record<string, string> = {
   runId: 'E2E_RUN_ID',
   timeScale: 'E2E_SIM_TIME_SCALE',
   egressCanary: 'E2E_EGRESS_CANARY',
+  realism: 'E2E_SIM_REALISM',
 };
 
 function runCommand(): Command {
@@ -35,6 +36,7 @@ function runCommand(): Command {
     .option('--run-id <id>', 'tag value for what this run creates (E2E_RUN_ID)')
     .option('--time-scale <factor>', 'simulator time scale (E2E_SIM_TIME_SCALE)')
     .option('--egress-canary <host:port>', 'a listener outside the account this runner should reach on a high port: the positive control of the direct-access check in verify mode (E2E_EGRESS_CANARY)')
+    .option('--realism <level>', 'off | aws: the embedded simulator plays AWS at its hardest (E2E_SIM_REALISM)')
     .option('--keep', 'keep what the run created (E2E_KEEP=1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const env = { ...process.env };

@@ -45,6 +45,8 @@ export interface Config {
    * simulator offers one of its own.
    */
   egressCanary?: string;
+  /** E2E_SIM_REALISM=aws: the in-process simulator plays AWS at its hardest (README, "--realism aws"). */
+  simRealism: 'off' | 'aws';
 }
 
 /**
@@ -195,5 +197,6 @@ export function parseConfig(env: Env = process.env): Config {
     amiParameter: env.E2E_AMI_PARAMETER || undefined,
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
     egressCanary: hostPort('E2E_EGRESS_CANARY', env.E2E_EGRESS_CANARY),
+    simRealism: oneOf(env, 'E2E_SIM_REALISM', ['off', 'aws'] as const, 'off'),
   };
 }

@@ -10,9 +10,11 @@ export async function teardownRun(config: Config, log: (line: string) => void = 
     log(`E2E_KEEP=1: leaving what run ${config.runId} created (npm run sweep -- --run-id ${config.runId} removes it)`);
     return undefined;
   }
-  const clients = createClients(profileFor(config), 'provision');
+  const profile = profileFor(config);
+  const clients = createClients(profile, 'provision');
   try {
-    const result = await sweepTagged(clients, { runId: config.runId, clusters: [config.names.cluster] });
+    // AWS makes teardown wait (a deleted ALB's interfaces hold its group for minutes): as long as any wait may take there
+    const result = await sweepTagged(clients, { runId: config.runId, clusters: [config.names.cluster] }, { timeoutMs: profile.timing.waitTimeoutMs });
     if (result.failed.length) {
       log(`teardown of run ${config.runId}: could not delete ${result.failed.map((f) => `${f.resource} (${f.error})`).join('; ')}`);
     }

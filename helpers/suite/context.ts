@@ -77,9 +77,26 @@ export class E2e {
     return waitFor(what, poll, {
       pollMs,
       timeoutMs: this.provisioning ? waitTimeoutMs : Math.min(settleMs, waitTimeoutMs),
-      transient: throttled,
+      // in provision mode a poll may follow this run's own write (a load balancer just created)
+      transient: this.provisioning ? notYetConsistent : throttled,
       onRecord: (r) => this.waits.push(r),
     });
+  }
+
+  /**
+   * Provision mode: reads a group's rules until they show what this run authorized (rules just
+   * authorized may not show yet: "Eventual consistency in the Amazon EC2 API"), at most settleMs;
+   * then the rules as they are, for the check to judge. Verify mode: one read.
+   */
+  private async rulesShowing(groupId: string, shows: (rules: SecurityGroupRule[]) => boolean): Promise<SecurityGroupRule[]> {
+    const read = () => find.securityGroupRules(this.clients, groupId);
+    if (!this.provisioning) return read();
+    let last: SecurityGroupRule[] = [];
+    await this.wait(`the rules of ${groupId} to show what this run authorized`, async () => {
+      last = await read();
+      return { done: shows(last), state: `${last.filter((r) => !r.IsEgress).length} inbound rules` };
+    }).catch(() => undefined);
+    return last;
   }
 
   async callerIdentity() {
@@ -346,7 +363,19 @@ export class E2e {
     const b = await this.baseline();
     const instances = await find.instancesById(this.clients, b.instances.map((i) => i.InstanceId!));
     const ids = [...new Set(instances.flatMap((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!)))];
-    const rulesOf = new Map(await Promise.all(ids.map(async (id) => [id, await find.securityGroupRules(this.clients, id)] as const)));
+    // provision mode: the lockdown this run made (All TCP from the ALB's first group) must show first
+    const lockdownSource = this.provisioning ? (await this.alb()).loadBalancer.SecurityGroups?.[0] : undefined;
+    const rulesOf = new Map(
+      await Promise.all(
+        ids.map(async (id) => {
+          const rules =
+            lockdownSource && id === b.instanceGroup.GroupId
+              ? await this.rulesShowing(id, (rs) => rs.some((r) => !r.IsEgress && r.ReferencedGroupInfo?.GroupId === lockdownSource))
+              : await find.securityGroupRules(this.clients, id);
+          return [id, rules] as const;
+        }),
+      ),
+    );
     return instances.map((i) => {
       const groups = (i.SecurityGroups ?? []).map((g) => ({ id: g.GroupId!, name: g.GroupName ?? '' }));
       return { instanceId: i.InstanceId!, groups, rules: groups.flatMap((g) => rulesOf.get(g.id) ?? []) };
@@ -354,7 +383,7 @@ export class E2e {
   }
 
   async albGroupRules(groupId: string) {
-    return find.securityGroupRules(this.clients, groupId);
+    return this.rulesShowing(groupId, (rules) => rules.some((r) => !r.IsEgress));
   }
 
   albAddress(lb: LoadBalancer, port = 80) {

@@ -11,7 +11,7 @@ export const simTarget: Target = {
   async start(config: Config) {
     if (config.endpoint) return { endpoint: config.endpoint, egressCanary: await canaryOf(config.endpoint), stop: async () => {} };
     const { startSim } = await import('../../sim/index.js');
-    const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region });
+    const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region, realism: config.simRealism });
     return { endpoint: sim.endpoint, egressCanary: sim.egressCanary, stop: () => sim.close() };
   },
   profile(config: Config, endpoint = config.endpoint): TargetProfile {
