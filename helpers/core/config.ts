@@ -39,6 +39,10 @@ export interface Config {
   amiParameter?: string;
   /** Test seam of the teardown proof: a provision run that fails at this spec (E2E_TEST_FAIL_AT). */
   testFailAt?: string;
+  /** GITHUB_ACTIONS=true: the run is a GitHub Actions step (its report goes to the step summary, failures to annotations). */
+  githubActions: boolean;
+  /** GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the step's summary (Markdown, appended to). */
+  githubStepSummary?: string;
 }
 
 /**
@@ -181,5 +185,8 @@ export function parseConfig(env: Env = process.env): Config {
     appImage: env.E2E_APP_IMAGE || undefined,
     amiParameter: env.E2E_AMI_PARAMETER || undefined,
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
+    // GitHub sets these on its runners; a value other than 'true' is not GitHub Actions
+    githubActions: env.GITHUB_ACTIONS === 'true',
+    githubStepSummary: env.GITHUB_STEP_SUMMARY || undefined,
   };
 }

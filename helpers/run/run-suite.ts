@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseConfig, type Config } from '../core/config.js';
+import { publishToGitHub } from '../report/github.js';
 import { E2eReporter, summarize, type Report } from '../report/report.js';
 import { RUN_CONFIG } from '../suite/provided.js';
 import { targetOf } from '../targets/index.js';
@@ -112,6 +113,13 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
   const report = reporter.report;
   const s = report ? summarize(report.checks) : undefined;
   if (s) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+  if (config.githubActions) {
+    publishToGitHub(report, {
+      stepSummary: config.githubStepSummary,
+      writeCommand: (line) => process.stdout.write(`${line}\n`),
+      warn: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   const failedRun = !report || s!.failed > 0 || (process.exitCode ?? 0) !== 0;
   return { exitCode: failedRun ? 1 : 0, report };
 }
