@@ -20,6 +20,14 @@ const FLAG_TO_ENV: Record<string, string> = {
   timeScale: 'E2E_SIM_TIME_SCALE',
 };
 
+/** The exit codes are a contract (CI steps and the grader act on them); README "Exit codes". */
+export const RUN_EXIT_CODES = `
+Exit codes:
+  0    every check passed
+  1    a check failed (or the run produced no report)
+  2    bad input: a flag, an E2E_* value, credentials — one line on stderr, before anything is touched
+  130  interrupted (Ctrl-C, SIGTERM), after removing what the run created`;
+
 function runCommand(): Command {
   return new Command('run')
     .description('run the Module 04 specs against a target (default: the embedded simulator)')
@@ -32,6 +40,7 @@ function runCommand(): Command {
     .option('--run-id <id>', 'tag value for what this run creates (E2E_RUN_ID)')
     .option('--time-scale <factor>', 'simulator time scale (E2E_SIM_TIME_SCALE)')
     .option('--keep', 'keep what the run created (E2E_KEEP=1)')
+    .addHelpText('after', RUN_EXIT_CODES)
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const env = { ...process.env };
       for (const [flag, variable] of Object.entries(FLAG_TO_ENV)) {
@@ -49,7 +58,9 @@ export function program(): Command {
     .addCommand(runCommand())
     .addCommand(gradeCommand())
     .addCommand(simCommand())
-    .addCommand(sweepCommand());
+    .addCommand(sweepCommand())
+    .addHelpText('after', `${RUN_EXIT_CODES.replace('Exit codes:', 'Exit codes of run:')}
+grade and sweep: 0 done, 1 some participant could not be graded / some resource not deleted, 2 bad input.`);
   const exitOnError = (cmd: Command) => {
     cmd.exitOverride((err: CommanderError) => {
       throw err;

@@ -99,8 +99,10 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
       .catch((err: unknown) => process.stderr.write(`teardown after ${signal}: ${(err as Error).stack ?? err}\n`))
       .finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: a Ctrl-C may arrive more than once (from the terminal, and forwarded by
+  // npx), and a second signal with no listener left would kill the run in the middle of its teardown.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await vitest.start([]);
   } catch (err) {
@@ -108,8 +110,10 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
   }
   await vitest.close();
   await target.finish();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  if (!interrupted) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   const report = reporter.report;
   const s = report ? summarize(report.checks) : undefined;
   if (s) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
@@ -121,5 +125,6 @@ export async function runSuite(env: Env): Promise<RunOutcome> {
     });
   }
   const failedRun = !report || s!.failed > 0 || (process.exitCode ?? 0) !== 0;
-  return { exitCode: failedRun ? 1 : 0, report };
+  // interrupted: the teardown above is the one the signal started (finish() runs once)
+  return { exitCode: interrupted ? 130 : failedRun ? 1 : 0, report };
 }
