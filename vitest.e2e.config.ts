@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     include: ['specs/**/*.spec.ts'],
     globalSetup: ['helpers/run/global-setup.ts'],
+    // an interrupt is the main process's to handle (helpers/run/worker-signals.ts says why)
+    setupFiles: ['helpers/run/worker-signals.ts'],
     sequence: { sequencer: FileOrderSequencer, concurrent: false },
     fileParallelism: false,
     maxWorkers: 1,

@@ -24,6 +24,14 @@ const FLAG_TO_ENV: Record<string, string> = {
   realism: 'E2E_SIM_REALISM',
 };
 
+/** The exit codes are a contract (CI steps and the grader act on them); README "Exit codes". */
+export const RUN_EXIT_CODES = `
+Exit codes:
+  0    every check passed
+  1    a check failed (or the run produced no report)
+  2    bad input: a flag, an E2E_* value, credentials — one line on stderr, before anything is touched
+  130  interrupted (Ctrl-C, SIGTERM), after removing what the run created`;
+
 function runCommand(): Command {
   return new Command('run')
     .description('run the Module 04 specs against a target (default: the embedded simulator)')
@@ -38,6 +46,7 @@ function runCommand(): Command {
     .option('--egress-canary <host:port>', 'a listener outside the account this runner should reach on a high port: the positive control of the direct-access check in verify mode (E2E_EGRESS_CANARY)')
     .option('--realism <level>', 'off | aws: the embedded simulator plays AWS at its hardest (E2E_SIM_REALISM)')
     .option('--keep', 'keep what the run created (E2E_KEEP=1)')
+    .addHelpText('after', RUN_EXIT_CODES)
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const env = { ...process.env };
       for (const [flag, variable] of Object.entries(FLAG_TO_ENV)) {
@@ -57,7 +66,9 @@ export function program(): Command {
     .addCommand(gradeCommand())
     .addCommand(mergeGradesCommand())
     .addCommand(simCommand())
-    .addCommand(sweepCommand());
+    .addCommand(sweepCommand())
+    .addHelpText('after', `${RUN_EXIT_CODES.replace('Exit codes:', 'Exit codes of run:')}
+grade and sweep: 0 done, 1 some participant could not be graded / some resource not deleted, 2 bad input.`);
   const exitOnError = (cmd: Command) => {
     cmd.exitOverride((err: CommanderError) => {
       throw err;

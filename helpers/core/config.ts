@@ -47,6 +47,10 @@ export interface Config {
   egressCanary?: string;
   /** E2E_SIM_REALISM=aws: the in-process simulator plays AWS at its hardest (README, "--realism aws"). */
   simRealism: 'off' | 'aws';
+  /** GITHUB_ACTIONS=true: the run is a GitHub Actions step (its report goes to the step summary, failures to annotations). */
+  githubActions: boolean;
+  /** GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the step's summary (Markdown, appended to). */
+  githubStepSummary?: string;
 }
 
 /**
@@ -198,5 +202,8 @@ export function parseConfig(env: Env = process.env): Config {
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
     egressCanary: hostPort('E2E_EGRESS_CANARY', env.E2E_EGRESS_CANARY),
     simRealism: oneOf(env, 'E2E_SIM_REALISM', ['off', 'aws'] as const, 'off'),
+    // GitHub sets these on its runners; a value other than 'true' is not GitHub Actions
+    githubActions: env.GITHUB_ACTIONS === 'true',
+    githubStepSummary: env.GITHUB_STEP_SUMMARY || undefined,
   };
 }

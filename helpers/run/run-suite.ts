@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseConfig, type Config } from '../core/config.js';
+import { publishToGitHub } from '../report/github.js';
 import { E2eReporter, summarize, type Report } from '../report/report.js';
 import { RUN_CONFIG } from '../suite/provided.js';
 import { targetOf } from '../targets/index.js';
@@ -105,8 +106,10 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
       .catch((err: unknown) => process.stderr.write(`teardown after ${signal}: ${(err as Error).stack ?? err}\n`))
       .finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: a Ctrl-C may arrive more than once (from the terminal, and forwarded by
+  // npx), and a second signal with no listener left would kill the run in the middle of its teardown.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await vitest.start(opts.specs?.map((spec) => `specs/${spec}`) ?? []);
   } catch (err) {
@@ -114,11 +117,21 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   }
   await vitest.close();
   await target.finish();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  if (!interrupted) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   const report = reporter.report;
   const s = report ? summarize(report.checks) : undefined;
   if (s && !opts.quiet) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+  if (config.githubActions) {
+    publishToGitHub(report, {
+      stepSummary: config.githubStepSummary,
+      writeCommand: (line) => process.stdout.write(`${line}\n`),
+      warn: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   const failedRun = !report || s!.failed > 0 || (process.exitCode ?? 0) !== 0;
-  return { exitCode: failedRun ? 1 : 0, report };
+  // interrupted: the teardown above is the one the signal started (finish() runs once)
+  return { exitCode: interrupted ? 130 : failedRun ? 1 : 0, report };
 }

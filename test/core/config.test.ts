@@ -20,6 +20,15 @@ describe('parseConfig', () => {
     expect(c.runId).toMatch(/^\d{8}-[0-9a-f]{6}$/);
   });
 
+  it('GitHub Actions: only GITHUB_ACTIONS=true counts; the step summary file is passed on as given', () => {
+    expect(parseConfig({})).toMatchObject({ githubActions: false, githubStepSummary: undefined });
+    expect(parseConfig({ GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: '' })).toMatchObject({ githubActions: false, githubStepSummary: undefined });
+    expect(parseConfig({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: '/home/runner/_temp/step_summary' })).toMatchObject({
+      githubActions: true,
+      githubStepSummary: '/home/runner/_temp/step_summary',
+    });
+  });
+
   it('verify is the default on aws; AWS_REGION is used when E2E_REGION is absent', () => {
     expect(parseConfig({ E2E_TARGET: 'aws', AWS_REGION: 'eu-west-1' })).toMatchObject({ mode: 'verify', region: 'eu-west-1' });
   });

@@ -31,11 +31,15 @@ export interface RunOptions {
   unset?: string[];
 }
 
+// Under GitHub Actions every child run would add its report to the step summary and annotate
+// its failures — the fault corpus fails checks on purpose. A test that wants them passes them.
+const GITHUB_CONVENTIONS = ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY'];
+
 /** Environment that isolates a child run from the developer's own E2E_* and AWS settings. */
-function baseEnv(unset: string[]): NodeJS.ProcessEnv {
+export function baseEnv(unset: string[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('E2E_') || k.startsWith('VITEST') || unset.includes(k)) continue;
+    if (k.startsWith('E2E_') || k.startsWith('VITEST') || GITHUB_CONVENTIONS.includes(k) || unset.includes(k)) continue;
     env[k] = v;
   }
   env.FORCE_COLOR = '0';
