@@ -32,6 +32,10 @@ describe('docker-compose.yml', () => {
     expect(token).toContain('E2E_TARGET=sim');
   });
 
+  it("has the gateway listen on the ALB listener's port 80 as well as 4566 (GATEWAY_LISTEN)", () => {
+    expect(String(localstack.environment.GATEWAY_LISTEN).split(',').map((p) => p.trim())).toEqual(expect.arrayContaining([':4566', ':80']));
+  });
+
   it('mounts the Docker socket (ECS tasks are containers)', () => {
     expect(localstack.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
   });
