@@ -82,6 +82,8 @@ export function sdkConfig(profile: TargetProfile) {
     region: profile.region,
     ...(profile.endpoint ? { endpoint: profile.endpoint } : {}),
     ...(profile.credentials ? { credentials: profile.credentials } : {}),
+    // the SDK's `profile` option: the default chain reads that profile (and skips environment keys)
+    ...(profile.awsProfile && !profile.credentials ? { profile: profile.awsProfile } : {}),
     maxAttempts: 3,
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },

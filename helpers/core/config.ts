@@ -47,6 +47,14 @@ export interface Config {
   egressCanary?: string;
   /** E2E_SIM_REALISM=aws: the in-process simulator plays AWS at its hardest (README, "--realism aws"). */
   simRealism: 'off' | 'aws';
+  /**
+   * Target aws, set by the grader for one participant (their assumed role's temporary credentials,
+   * or their profile): several participants' runs share the grading process, so their access
+   * travels with the run's configuration to the SDK clients, never through the environment.
+   * Undefined: the default credential chain (no variable is read for these).
+   */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  awsProfile?: string;
   /** GITHUB_ACTIONS=true: the run is a GitHub Actions step (its report goes to the step summary, failures to annotations). */
   githubActions: boolean;
   /** GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the step's summary (Markdown, appended to). */

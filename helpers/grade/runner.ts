@@ -100,7 +100,8 @@ export async function gradeParticipant(entry: RosterEntry, options: GradeOptions
     outcome = { ...base, state: 'error', error: redactor.redact(credentials) };
   } else {
     const env = childEnv(entry, options, work, credentials, deps.env ?? {});
-    const result = await deps.runChild({ env, logFile: join(work, 'run.log'), timeoutMs: options.timeoutMs, signal: deps.signal, redact: redactor.redact });
+    const access = options.target !== 'aws' ? undefined : credentials ? { credentials } : entry.profile ? { profile: entry.profile } : undefined;
+    const result = await deps.runChild({ env, ...(access ? { access } : {}), logFile: join(work, 'run.log'), timeoutMs: options.timeoutMs, signal: deps.signal, redact: redactor.redact });
     if (result.interrupted) {
       rmSync(work, { recursive: true, force: true });
       return undefined;

@@ -393,11 +393,17 @@ export class E2e {
 
 let current: E2e | undefined;
 
-/** The run's context, built once per worker from the configuration the main process provided. */
+/**
+ * The run's context, built once per run from the configuration the main process provided. A
+ * worker may outlive a run (grading keeps it for the next participant: helpers/run/persistent-threads.ts)
+ * and its modules stay loaded; each run's provided context is a fresh copy, so a configuration
+ * that is not the current context's object means another run: a new context, the old clients closed.
+ */
 export function e2e(): E2e {
-  if (!current) {
-    const config = inject(RUN_CONFIG);
-    if (!config) throw new Error('no run configuration was provided to the worker: run the specs with `ecs-alb-e2e run` or vitest.e2e.config.ts');
+  const config = inject(RUN_CONFIG);
+  if (!config) throw new Error('no run configuration was provided to the worker: run the specs with `ecs-alb-e2e run` or vitest.e2e.config.ts');
+  if (current?.config !== config) {
+    current?.clients.destroy();
     current = new E2e(config, profileFor(config));
   }
   return current;

@@ -1,0 +1,159 @@
+/**
+ * Grading at class scale (issue 15): N participants, each with Module 04 built right by hand
+ * (test/support/participant.ts), side by side in one simulator; `ecs-alb-e2e grade` at
+ * concurrency 8 as a child process, as a grader runs it. Measured per repetition: the wall time
+ * from spawn to exit (participants a minute = N / wall), the peak of the grader's process tree
+ * (sum of VmRSS over the tree, sampled every 50 ms) and the drop of /proc/meminfo MemAvailable
+ * below what it was just before the spawn (what the grading added to the memory in use,
+ * whatever process holds it). The simulator runs in this process, outside the measured tree.
+ * Every participant must be graded with full points, or the figures measure something else.
+ *
+ * Writes gradeParticipantsPerMinute and gradePeakAddedMb (medians) at the top level of
+ * reports/bench.json, merged into what is there, and the details under `grade`.
+ *
+ *   npm run bench:grade [-- --participants 24 --concurrency 8 --runs 3]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startSim } from '../sim/index.js';
+import { buildModule04 } from '../test/support/participant.js';
+import { mergeBenchJson } from './bench-json.js';
+import { cleanEnv, spawnTimed } from './child.js';
+import { loadAverage, machineAtStart, machineLine } from './machine.js';
+import { median, round, summarize } from './stats.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TIME_SCALE = 0.05;
+const { values: args } = parseArgs({
+  options: {
+    participants: { type: 'string', default: '24' },
+    concurrency: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const N = Number(args.participants);
+const CONCURRENCY = Number(args.concurrency);
+const RUNS = Number(args.runs);
+
+const log = (line: string) => process.stderr.write(`bench grade: ${line}\n`);
+
+function memAvailableMb(): number | null {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The lowest MemAvailable seen while `until` is pending, sampled every 50 ms. */
+function watchMemAvailable(): { stop(): number | null } {
+  let lowest = memAvailableMb();
+  const timer = setInterval(() => {
+    const now = memAvailableMb();
+    if (now !== null && (lowest === null || now < lowest)) lowest = now;
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return lowest;
+    },
+  };
+}
+
+interface GradeRun {
+  wallMs: number;
+  exitCode: number | null;
+  participantsPerMinute: number;
+  peakTreeRssMb: number | null;
+  memAvailableDropMb: number | null;
+  graded: number;
+  fullPoints: number;
+  problems: string[];
+}
+
+const machine = machineAtStart();
+log(machineLine(machine));
+const nicknames = Array.from({ length: N }, (_, i) => `g${String(i + 1).padStart(2, '0')}`);
+const sim = await startSim({ nicknames, timeScale: TIME_SCALE });
+const work = mkdtempSync(join(tmpdir(), 'bench-grade-'));
+const runs: GradeRun[] = [];
+try {
+  log(`${N} participants build Module 04 by hand in one simulator (time scale ${TIME_SCALE})…`);
+  const built = await Promise.all(nicknames.map((n) => buildModule04(sim.endpoint, n)));
+  for (const b of built) for (const c of [b.ecs, b.elb, b.ec2]) c.destroy();
+  const roster = join(work, 'roster.csv');
+  writeFileSync(roster, ['nickname,region', ...nicknames.map((n) => `${n},us-east-1`), ''].join('\n'));
+  const tsxCli = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
+
+  for (let i = 0; i < RUNS; i++) {
+    const out = join(work, `grades-${i}`);
+    const before = memAvailableMb();
+    const avail = watchMemAvailable();
+    const t = spawnTimed(process.execPath, [tsxCli, 'cli/main.ts', 'grade', '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
+      cwd: ROOT,
+      env: cleanEnv({ NODE_NO_WARNINGS: '1' }),
+      markers: {},
+    });
+    const exit = await t.exited;
+    const lowest = avail.stop();
+    const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    // nickname,passed,failed,skipped,score,error,state,points,max_points,next_step
+    const graded = summary.filter((r) => r[6] === 'graded').length;
+    const fullPoints = summary.filter((r) => r[6] === 'graded' && r[7] !== '' && r[7] === r[8]).length;
+    const problems = summary.filter((r) => !(r[6] === 'graded' && r[7] === r[8])).map((r) => `${r[0]}: ${r[6]} ${r[7]}/${r[8]} ${r[5]}`);
+    const run: GradeRun = {
+      wallMs: round(exit.ms),
+      exitCode: exit.code,
+      participantsPerMinute: round((N / exit.ms) * 60_000, 1),
+      peakTreeRssMb: exit.memory.peakTreeRssMb,
+      memAvailableDropMb: before !== null && lowest !== null ? round(before - lowest) : null,
+      graded,
+      fullPoints,
+      problems,
+    };
+    runs.push(run);
+    log(`  run ${i + 1}: ${run.wallMs} ms (${run.participantsPerMinute}/min), exit ${run.exitCode}, tree peak ${run.peakTreeRssMb} MB, MemAvailable −${run.memAvailableDropMb} MB, ${fullPoints}/${N} full points${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`);
+    if (exit.code !== 0) log(exit.output.slice(-1500));
+    rmSync(out, { recursive: true, force: true });
+  }
+} finally {
+  await sim.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+machine.loadAverageEnd = loadAverage();
+const allRight = runs.every((r) => r.exitCode === 0 && r.fullPoints === N);
+const perMinute = summarize(runs.map((r) => r.participantsPerMinute), 1);
+const treePeak = runs.map((r) => r.peakTreeRssMb).filter((x): x is number => x !== null);
+const availDrop = runs.map((r) => r.memAvailableDropMb).filter((x): x is number => x !== null);
+// "added memory": the grading's process tree at its peak (what grading holds); MemAvailable's drop is the cross-check
+const peakAddedMb = treePeak.length ? round(median(treePeak)) : null;
+const grade = {
+  machine,
+  participants: N,
+  concurrency: CONCURRENCY,
+  timeScale: TIME_SCALE,
+  allGradedFullPoints: allRight,
+  participantsPerMinute: perMinute,
+  wallMs: summarize(runs.map((r) => r.wallMs)),
+  peakTreeRssMb: treePeak.length ? summarize(treePeak) : null,
+  memAvailableDropMb: availDrop.length ? summarize(availDrop) : null,
+  runs,
+  goals: { participantsPerMinute: { goal: 60, pass: perMinute.median >= 60 }, peakAddedMb: { goal: 1536, pass: peakAddedMb !== null && peakAddedMb <= 1536 } },
+};
+mergeBenchJson(join(ROOT, 'reports', 'bench.json'), { gradeParticipantsPerMinute: perMinute.median, gradePeakAddedMb: peakAddedMb, grade });
+console.log(
+  [
+    `grading ${N} participants at concurrency ${CONCURRENCY} on one simulator (median of ${RUNS}):`,
+    `  participants a minute  ${perMinute.median} [${perMinute.runs.join(', ')}]  goal ≥ 60  ${grade.goals.participantsPerMinute.pass ? 'pass' : 'FAIL'}`,
+    `  peak added memory      ${peakAddedMb} MB (process tree) [${treePeak.join(', ')}]; MemAvailable drop ${availDrop.length ? round(median(availDrop)) : '?'} MB [${availDrop.join(', ')}]  goal ≤ 1536 MB  ${grade.goals.peakAddedMb.pass ? 'pass' : 'FAIL'}`,
+    `  every participant graded with full points: ${allRight}`,
+    `machine: ${machineLine(machine)}`,
+    'written: reports/bench.json (gradeParticipantsPerMinute, gradePeakAddedMb, grade)',
+  ].join('\n'),
+);
+if (!allRight) process.exitCode = 1;
