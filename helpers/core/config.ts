@@ -39,6 +39,9 @@ export interface Config {
   amiParameter?: string;
   /** Test seam of the teardown proof: a provision run that fails at this spec (E2E_TEST_FAIL_AT). */
   testFailAt?: string;
+  /** Test seams of the grading isolation proof: the run's worker blocks for good (E2E_TEST_HANG_AT) or dies (E2E_TEST_CRASH_AT) at this spec. */
+  testHangAt?: string;
+  testCrashAt?: string;
   /**
    * E2E_EGRESS_CANARY=host:port: a listener outside the checked account that this runner should
    * reach on a high port — the positive control of "a task gives no answer" in verify mode. The
@@ -208,6 +211,8 @@ export function parseConfig(env: Env = process.env): Config {
     appImage: env.E2E_APP_IMAGE || undefined,
     amiParameter: env.E2E_AMI_PARAMETER || undefined,
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
+    testHangAt: env.E2E_TEST_HANG_AT || undefined,
+    testCrashAt: env.E2E_TEST_CRASH_AT || undefined,
     egressCanary: hostPort('E2E_EGRESS_CANARY', env.E2E_EGRESS_CANARY),
     simRealism: oneOf(env, 'E2E_SIM_REALISM', ['off', 'aws'] as const, 'off'),
     // GitHub sets these on its runners; a value other than 'true' is not GitHub Actions
