@@ -95,7 +95,7 @@ try {
     const avail = watchMemAvailable();
     const t = spawnTimed(process.execPath, [tsxCli, 'cli/main.ts', 'grade', '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
       cwd: ROOT,
-      env: cleanEnv({ NODE_NO_WARNINGS: '1' }),
+      env: cleanEnv({ NODE_NO_WARNINGS: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
       markers: {},
     });
     const exit = await t.exited;
