@@ -11,7 +11,7 @@ import { runLog, type ChildResult, type ChildRun } from './child.js';
 
 export { SuiteHost };
 
-export function inProcessRunner(host: SuiteHost): (run: ChildRun) => Promise<ChildResult> {
+export function inProcessRunner(host: Pick<SuiteHost, 'run'>): (run: ChildRun) => Promise<ChildResult> {
   return async (run) => {
     const log = runLog(run.logFile, run.redact);
     const redact = run.redact ?? ((s: string) => s);

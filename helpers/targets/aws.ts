@@ -13,7 +13,8 @@ export const awsTarget: Target = {
       await defaultProvider(config.awsProfile ? { profile: config.awsProfile } : {})();
       return null;
     } catch (err) {
-      return `E2E_TARGET=aws: no AWS credentials in the default chain (env, profile, SSO, instance role): ${(err as Error).message.split('\n')[0]}`;
+      const where = config.awsProfile ? `for profile ${config.awsProfile} (the roster's profile column) in the shared AWS config files` : 'in the default chain (env, profile, SSO, instance role)';
+      return `E2E_TARGET=aws: no AWS credentials ${where}: ${(err as Error).message.split('\n')[0]}`;
     }
   },
   async start() {
