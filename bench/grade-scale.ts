@@ -11,7 +11,10 @@
  * Writes gradeParticipantsPerMinute and gradePeakAddedMb (medians) at the top level of
  * reports/bench.json, merged into what is there, and the details under `grade`.
  *
- *   npm run bench:grade [-- --participants 24 --concurrency 8 --runs 3]
+ *   npm run bench:grade [-- --participants 24 --concurrency 8 --runs 3 --compare]
+ *
+ * --compare: also one grading the way it ran before (a child process and a vitest per
+ * participant, bench/grade-children.ts), in the same session: `grade.childProcesses`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     participants: { type: 'string', default: '24' },
     concurrency: { type: 'string', default: '8' },
     runs: { type: 'string', default: '3' },
+    compare: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.participants);
@@ -81,6 +85,7 @@ const nicknames = Array.from({ length: N }, (_, i) => `g${String(i + 1).padStart
 const sim = await startSim({ nicknames, timeScale: TIME_SCALE });
 const work = mkdtempSync(join(tmpdir(), 'bench-grade-'));
 const runs: GradeRun[] = [];
+let childProcesses: GradeRun | undefined;
 try {
   log(`${N} participants build Module 04 by hand in one simulator (time scale ${TIME_SCALE})…`);
   const built = await Promise.all(nicknames.map((n) => buildModule04(sim.endpoint, n)));
@@ -89,11 +94,11 @@ try {
   writeFileSync(roster, ['nickname,region', ...nicknames.map((n) => `${n},us-east-1`), ''].join('\n'));
   const tsxCli = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
 
-  for (let i = 0; i < RUNS; i++) {
-    const out = join(work, `grades-${i}`);
+  const gradeOnce = async (label: string, entry: string): Promise<GradeRun> => {
+    const out = join(work, `grades-${label}`);
     const before = memAvailableMb();
     const avail = watchMemAvailable();
-    const t = spawnTimed(process.execPath, [tsxCli, 'cli/main.ts', 'grade', '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
+    const t = spawnTimed(process.execPath, [tsxCli, entry, ...(entry.endsWith('main.ts') ? ['grade'] : []), '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
       cwd: ROOT,
       env: cleanEnv({ NODE_NO_WARNINGS: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
       markers: {},
@@ -115,10 +120,15 @@ try {
       fullPoints,
       problems,
     };
-    runs.push(run);
-    log(`  run ${i + 1}: ${run.wallMs} ms (${run.participantsPerMinute}/min), exit ${run.exitCode}, tree peak ${run.peakTreeRssMb} MB, MemAvailable −${run.memAvailableDropMb} MB, ${fullPoints}/${N} full points${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`);
+    log(`  ${label}: ${run.wallMs} ms (${run.participantsPerMinute}/min), exit ${run.exitCode}, tree peak ${run.peakTreeRssMb} MB, MemAvailable −${run.memAvailableDropMb} MB, ${fullPoints}/${N} full points${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`);
     if (exit.code !== 0) log(exit.output.slice(-1500));
     rmSync(out, { recursive: true, force: true });
+    return run;
+  };
+  for (let i = 0; i < RUNS; i++) runs.push(await gradeOnce(`run ${i + 1}`, 'cli/main.ts'));
+  if (args.compare) {
+    log('the same grading the way it ran before: a child process and a vitest per participant…');
+    childProcesses = await gradeOnce('child processes', 'bench/grade-children.ts');
   }
 } finally {
   await sim.close();
@@ -126,7 +136,7 @@ try {
 }
 
 machine.loadAverageEnd = loadAverage();
-const allRight = runs.every((r) => r.exitCode === 0 && r.fullPoints === N);
+const allRight = [...runs, ...(childProcesses ? [childProcesses] : [])].every((r) => r.exitCode === 0 && r.fullPoints === N);
 const perMinute = summarize(runs.map((r) => r.participantsPerMinute), 1);
 const treePeak = runs.map((r) => r.peakTreeRssMb).filter((x): x is number => x !== null);
 const availDrop = runs.map((r) => r.memAvailableDropMb).filter((x): x is number => x !== null);
@@ -143,6 +153,9 @@ const grade = {
   peakTreeRssMb: treePeak.length ? summarize(treePeak) : null,
   memAvailableDropMb: availDrop.length ? summarize(availDrop) : null,
   runs,
+  ...(childProcesses
+    ? { childProcesses: { ...childProcesses, note: 'one run, same session: before this design (a child process and a vitest per participant)' }, ratio: { participantsPerMinute: round(perMinute.median / childProcesses.participantsPerMinute, 1), peakTreeRssMb: childProcesses.peakTreeRssMb && peakAddedMb ? round(childProcesses.peakTreeRssMb / peakAddedMb, 1) : null } }
+    : {}),
   goals: { participantsPerMinute: { goal: 60, pass: perMinute.median >= 60 }, peakAddedMb: { goal: 1536, pass: peakAddedMb !== null && peakAddedMb <= 1536 } },
 };
 mergeBenchJson(join(ROOT, 'reports', 'bench.json'), { gradeParticipantsPerMinute: perMinute.median, gradePeakAddedMb: peakAddedMb, grade });
@@ -152,6 +165,7 @@ console.log(
     `  participants a minute  ${perMinute.median} [${perMinute.runs.join(', ')}]  goal ≥ 60  ${grade.goals.participantsPerMinute.pass ? 'pass' : 'FAIL'}`,
     `  peak added memory      ${peakAddedMb} MB (process tree) [${treePeak.join(', ')}]; MemAvailable drop ${availDrop.length ? round(median(availDrop)) : '?'} MB [${availDrop.join(', ')}]  goal ≤ 1536 MB  ${grade.goals.peakAddedMb.pass ? 'pass' : 'FAIL'}`,
     `  every participant graded with full points: ${allRight}`,
+    ...(childProcesses ? [`  before (a child process per participant, same session): ${childProcesses.participantsPerMinute}/min, ${childProcesses.peakTreeRssMb} MB (process tree), MemAvailable drop ${childProcesses.memAvailableDropMb} MB`] : []),
     `machine: ${machineLine(machine)}`,
     'written: reports/bench.json (gradeParticipantsPerMinute, gradePeakAddedMb, grade)',
   ].join('\n'),
