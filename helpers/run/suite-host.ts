@@ -64,6 +64,9 @@ type RunReporter = { onTestRunEnd?: (...args: never[]) => unknown };
 class Slot {
   private sink?: (text: string) => void;
   private reporters: RunReporter[] = [];
+  private warmed!: () => void;
+  /** Resolves once the worker has loaded the suite (its first check starts) or its first run ended. */
+  readonly warm = new Promise<void>((r) => (this.warmed = r));
   private constructor(
     readonly vitest: Vitest,
     private readonly specs: TestSpecification[],
@@ -93,7 +96,7 @@ class Slot {
         watch: false,
         pool: persistentThreads(thread),
         // the run's own reporters change with every run: the forwarder hands each its events
-        reporters: ['default', { onTestRunEnd: (...args: unknown[]) => slot?.forward(args) }],
+        reporters: ['default', { onTestRunEnd: (...args: unknown[]) => slot?.forward(args), onTestCaseReady: () => slot?.warmed() }],
       },
       {},
       { stdout: out as unknown as NodeJS.WriteStream, stderr: out as unknown as NodeJS.WriteStream },
@@ -152,6 +155,7 @@ class Slot {
       run.log(`${lastErrorLine}\n`);
     } finally {
       clearTimeout(timer);
+      this.warmed();
       offExit();
       run.signal?.removeEventListener('abort', onAbort);
       this.reporters = [];
@@ -181,6 +185,7 @@ class Slot {
   }
 
   async close(): Promise<void> {
+    this.warmed();
     await this.thread.kill();
     await this.vitest.close().catch(() => undefined);
     this.out.destroy();
@@ -190,7 +195,10 @@ class Slot {
 export class SuiteHost {
   private readonly idle: Slot[] = [];
   private readonly all = new Set<Slot>();
-  private busy = 0;
+  /** Slots that exist or are being made (≤ slots). */
+  private count = 0;
+  /** A new slot loading the suite: the next one waits for it (see acquire). */
+  private warming?: Promise<void>;
   private readonly waiting: Array<() => void> = [];
   private readonly onRejection = (reason: unknown) => this.warn(`a rejection nobody handled, in the grading process (grading goes on): ${(reason as Error)?.stack ?? String(reason)}`);
   private closed = false;
@@ -204,29 +212,50 @@ export class SuiteHost {
     process.on('unhandledRejection', this.onRejection);
   }
 
+  private wake(): void {
+    this.waiting.shift()?.();
+  }
+
+  /**
+   * An idle slot, else a new one — but slots are added one at a time: a new one only once the
+   * previous new one has loaded the suite. Loading is most of what a slot costs (≈ 2 CPU-s: the
+   * SDK, vitest's worker, the transforms), so eight loading at once on two cores would hold back
+   * the first grades; one at a time, warm slots grade while the next loads, and a class that
+   * fewer slots can take never pays for all of them. At most `slots` at once, as before.
+   */
   private async acquire(): Promise<Slot> {
-    while (this.busy >= this.slots) await new Promise<void>((r) => this.waiting.push(r));
-    this.busy++;
-    try {
-      const slot = this.idle.pop() ?? (await Slot.create());
-      this.all.add(slot);
-      return slot;
-    } catch (err) {
-      this.release();
-      throw err;
+    for (;;) {
+      const idle = this.idle.pop();
+      if (idle) return idle;
+      if (this.count < this.slots && !this.warming) {
+        this.count++;
+        let slot: Slot;
+        try {
+          slot = await Slot.create();
+        } catch (err) {
+          this.count--;
+          this.wake();
+          throw err;
+        }
+        this.all.add(slot);
+        this.warming = slot.warm.then(() => {
+          this.warming = undefined;
+          this.wake();
+        });
+        return slot;
+      }
+      await new Promise<void>((r) => this.waiting.push(r));
     }
   }
 
-  private release(slot?: Slot, healthy = false): void {
-    this.busy--;
-    if (slot) {
-      if (healthy && !this.closed) this.idle.push(slot);
-      else {
-        this.all.delete(slot);
-        void slot.close();
-      }
+  private release(slot: Slot, healthy: boolean): void {
+    if (healthy && !this.closed) this.idle.push(slot);
+    else {
+      this.all.delete(slot);
+      this.count--;
+      void slot.close();
     }
-    this.waiting.shift()?.();
+    this.wake();
   }
 
   /** Runs the suite once, as `ecs-alb-e2e run` would with `run.env`; waits for a free slot. */
