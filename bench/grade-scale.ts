@@ -1,11 +1,12 @@
 /**
  * Grading at class scale (issue 15): N participants, each with Module 04 built right by hand
  * (test/support/participant.ts), side by side in one simulator; `ecs-alb-e2e grade` at
- * concurrency 8 as a child process, as a grader runs it. Measured per repetition: the wall time
- * from spawn to exit (participants a minute = N / wall), the peak of the grader's process tree
+ * concurrency 8 as a child process, as a grader runs it (bin/ecs-alb-e2e.js and the CLI it
+ * starts). Measured per repetition: the wall time from spawn to exit (participants a minute = N / wall), the peak of the grader's process tree
  * (sum of VmRSS over the tree, sampled every 50 ms) and the drop of /proc/meminfo MemAvailable
  * below what it was just before the spawn (what the grading added to the memory in use,
- * whatever process holds it). The simulator runs in this process, outside the measured tree.
+ * whatever process holds it), and the CPU seconds of the tree and of this process. The
+ * simulator runs in this process, outside the measured tree.
  * Every participant must be graded with full points, or the figures measure something else.
  *
  * Writes gradeParticipantsPerMinute and gradePeakAddedMb (medians) at the top level of
@@ -17,14 +18,14 @@
  * participant, bench/grade-children.ts), in the same session: `grade.childProcesses`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSim } from '../sim/index.js';
 import { buildModule04 } from '../test/support/participant.js';
 import { mergeBenchJson } from './bench-json.js';
 import { cleanEnv, spawnTimed } from './child.js';
+import { treeOf } from './memory.js';
 import { loadAverage, machineAtStart, machineLine } from './machine.js';
 import { median, round, summarize } from './stats.js';
 
@@ -68,12 +69,45 @@ function watchMemAvailable(): { stop(): number | null } {
   };
 }
 
+/** CPU seconds a process has used so far (utime+stime: every thread counts). */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // after the command name: state is field 3, utime 14, stime 15 (1-based, proc(5))
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of a process tree: each process's last reading before it ended, summed; sampled every 50 ms. */
+function watchTreeCpu(pid: number): { stop(): number | null } {
+  const last = new Map<number, number>();
+  const sample = () => {
+    for (const p of treeOf(pid)) {
+      const s = cpuSecondsOf(p);
+      if (s !== null) last.set(p, s);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return last.size ? [...last.values()].reduce((a, b) => a + b, 0) : null;
+    },
+  };
+}
+
 interface GradeRun {
   wallMs: number;
   exitCode: number | null;
   participantsPerMinute: number;
   peakTreeRssMb: number | null;
   memAvailableDropMb: number | null;
+  /** CPU seconds a participant: the grader's process tree, and this process (the simulator's side). */
+  graderCpuSPerParticipant: number | null;
+  simCpuSPerParticipant: number;
   graded: number;
   fullPoints: number;
   problems: string[];
@@ -92,18 +126,21 @@ try {
   for (const b of built) for (const c of [b.ecs, b.elb, b.ec2]) c.destroy();
   const roster = join(work, 'roster.csv');
   writeFileSync(roster, ['nickname,region', ...nicknames.map((n) => `${n},us-east-1`), ''].join('\n'));
-  const tsxCli = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
 
-  const gradeOnce = async (label: string, entry: string): Promise<GradeRun> => {
+  const gradeOnce = async (label: string, command: string[]): Promise<GradeRun> => {
     const out = join(work, `grades-${label}`);
     const before = memAvailableMb();
     const avail = watchMemAvailable();
-    const t = spawnTimed(process.execPath, [tsxCli, entry, ...(entry.endsWith('main.ts') ? ['grade'] : []), '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
+    const t = spawnTimed(process.execPath, [...command, '--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', String(CONCURRENCY), '--timeout', '300'], {
       cwd: ROOT,
       env: cleanEnv({ NODE_NO_WARNINGS: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
       markers: {},
     });
+    const cpu = watchTreeCpu(t.child.pid!);
+    const ownCpu = process.cpuUsage();
     const exit = await t.exited;
+    const graderCpuS = cpu.stop();
+    const own = process.cpuUsage(ownCpu);
     const lowest = avail.stop();
     const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     // nickname,passed,failed,skipped,score,error,state,points,max_points,next_step
@@ -116,19 +153,21 @@ try {
       participantsPerMinute: round((N / exit.ms) * 60_000, 1),
       peakTreeRssMb: exit.memory.peakTreeRssMb,
       memAvailableDropMb: before !== null && lowest !== null ? round(before - lowest) : null,
+      graderCpuSPerParticipant: graderCpuS === null ? null : round(graderCpuS / N, 2),
+      simCpuSPerParticipant: round((own.user + own.system) / 1e6 / N, 2),
       graded,
       fullPoints,
       problems,
     };
-    log(`  ${label}: ${run.wallMs} ms (${run.participantsPerMinute}/min), exit ${run.exitCode}, tree peak ${run.peakTreeRssMb} MB, MemAvailable −${run.memAvailableDropMb} MB, ${fullPoints}/${N} full points${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`);
+    log(`  ${label}: ${run.wallMs} ms (${run.participantsPerMinute}/min), exit ${run.exitCode}, tree peak ${run.peakTreeRssMb} MB, MemAvailable −${run.memAvailableDropMb} MB, CPU a participant ${run.graderCpuSPerParticipant} s grader + ${run.simCpuSPerParticipant} s simulator, load ${loadAverage()[0]}, ${fullPoints}/${N} full points${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`);
     if (exit.code !== 0) log(exit.output.slice(-1500));
     rmSync(out, { recursive: true, force: true });
     return run;
   };
-  for (let i = 0; i < RUNS; i++) runs.push(await gradeOnce(`run ${i + 1}`, 'cli/main.ts'));
+  for (let i = 0; i < RUNS; i++) runs.push(await gradeOnce(`run ${i + 1}`, ['bin/ecs-alb-e2e.js', 'grade']));
   if (args.compare) {
     log('the same grading the way it ran before: a child process and a vitest per participant…');
-    childProcesses = await gradeOnce('child processes', 'bench/grade-children.ts');
+    childProcesses = await gradeOnce('child processes', ['--import', 'tsx', 'bench/grade-children.ts']);
   }
 } finally {
   await sim.close();
@@ -142,6 +181,10 @@ const treePeak = runs.map((r) => r.peakTreeRssMb).filter((x): x is number => x !
 const availDrop = runs.map((r) => r.memAvailableDropMb).filter((x): x is number => x !== null);
 // "added memory": the grading's process tree at its peak (what grading holds); MemAvailable's drop is the cross-check
 const peakAddedMb = treePeak.length ? round(median(treePeak)) : null;
+const graderCpu = runs.map((r) => r.graderCpuSPerParticipant).filter((x): x is number => x !== null);
+const simCpu = runs.map((r) => r.simCpuSPerParticipant);
+// what two idle cores could do, from the CPU the grading took: a figure the other load on a shared machine does not move
+const cpuBoundPerMinute = graderCpu.length ? round(120 / (median(graderCpu) + median(simCpu)), 1) : null;
 const grade = {
   machine,
   participants: N,
@@ -152,6 +195,8 @@ const grade = {
   wallMs: summarize(runs.map((r) => r.wallMs)),
   peakTreeRssMb: treePeak.length ? summarize(treePeak) : null,
   memAvailableDropMb: availDrop.length ? summarize(availDrop) : null,
+  cpuSPerParticipant: { grader: graderCpu.length ? summarize(graderCpu, 2) : null, simulator: summarize(simCpu, 2) },
+  idleTwoCoresPerMinute: cpuBoundPerMinute,
   runs,
   ...(childProcesses
     ? { childProcesses: { ...childProcesses, note: 'one run, same session: before this design (a child process and a vitest per participant)' }, ratio: { participantsPerMinute: round(perMinute.median / childProcesses.participantsPerMinute, 1), peakTreeRssMb: childProcesses.peakTreeRssMb && peakAddedMb ? round(childProcesses.peakTreeRssMb / peakAddedMb, 1) : null } }
@@ -164,6 +209,7 @@ console.log(
     `grading ${N} participants at concurrency ${CONCURRENCY} on one simulator (median of ${RUNS}):`,
     `  participants a minute  ${perMinute.median} [${perMinute.runs.join(', ')}]  goal ≥ 60  ${grade.goals.participantsPerMinute.pass ? 'pass' : 'FAIL'}`,
     `  peak added memory      ${peakAddedMb} MB (process tree) [${treePeak.join(', ')}]; MemAvailable drop ${availDrop.length ? round(median(availDrop)) : '?'} MB [${availDrop.join(', ')}]  goal ≤ 1536 MB  ${grade.goals.peakAddedMb.pass ? 'pass' : 'FAIL'}`,
+    `  CPU a participant      ${graderCpu.length ? round(median(graderCpu), 2) : '?'} s grader + ${round(median(simCpu), 2)} s simulator → ${cpuBoundPerMinute}/min on two idle cores`,
     `  every participant graded with full points: ${allRight}`,
     ...(childProcesses ? [`  before (a child process per participant, same session): ${childProcesses.participantsPerMinute}/min, ${childProcesses.peakTreeRssMb} MB (process tree), MemAvailable drop ${childProcesses.memAvailableDropMb} MB`] : []),
     `machine: ${machineLine(machine)}`,
