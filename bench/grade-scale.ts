@@ -2,8 +2,9 @@
  * Grading at class scale (issue 15): N participants, each with Module 04 built right by hand
  * (test/support/participant.ts), side by side in one simulator; `ecs-alb-e2e grade` at
  * concurrency 8 as a child process, as a grader runs it (bin/ecs-alb-e2e.js and the CLI it
- * starts). Measured per repetition: the wall time from spawn to exit (participants a minute = N / wall), the peak of the grader's process tree
- * (sum of VmRSS over the tree, sampled every 50 ms) and the drop of /proc/meminfo MemAvailable
+ * starts). Measured per repetition: the wall time from spawn to exit (participants a minute =
+ * N / wall), the peak of the grader's process tree (sum of VmRSS over the tree, sampled every
+ * 50 ms) and the drop of /proc/meminfo MemAvailable
  * below what it was just before the spawn (what the grading added to the memory in use,
  * whatever process holds it), and the CPU seconds of the tree and of this process. The
  * simulator runs in this process, outside the measured tree.
@@ -30,6 +31,8 @@ import { loadAverage, machineAtStart, machineLine } from './machine.js';
 import { median, round, summarize } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
+// the participants' clients in this process: the SDK's Node 22 notice is in the README, not here
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const TIME_SCALE = 0.05;
 const { values: args } = parseArgs({
   options: {

@@ -1,6 +1,7 @@
 /**
- * `grade`: verifies every participant of a roster, read-only, each in a child process of
- * its own (a run sets process-wide state: env, vitest, the call log), a few at a time.
+ * `grade`: verifies every participant of a roster, read-only, each in a run of its own, a few at
+ * a time — in this process, on `--concurrency` slots of a suite host (helpers/run/suite-host.ts:
+ * a run's configuration and credentials travel with it, never through the environment).
  * Per participant DIR/<nickname>/ gets the run's reports and run.log; DIR gets summary.csv
  * and summary.html. Exit 0 when every roster row was graded, 1 when some could not be
  * (malformed row, no report), 2 on bad flags — one line, before any participant runs.

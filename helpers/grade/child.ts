@@ -1,7 +1,8 @@
 /**
- * One participant's run: `ecs-alb-e2e run` in a child process of its own (a run sets
- * process-wide state: vitest, signal handlers), with an environment that holds only that
- * participant's access, and STS AssumeRole for their grader role.
+ * One participant's run as a child process: `ecs-alb-e2e run` with an environment that holds
+ * only that participant's access (what `grade` did before participants shared its process,
+ * helpers/grade/in-process.ts; still there for a library caller), and STS AssumeRole for their
+ * grader role.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
