@@ -277,15 +277,16 @@ export class SuiteHost {
       run.log(`${line}\n`);
       return { exitCode: 1, timedOut: false, interrupted: false, lastErrorLine: line };
     }
-    const slot = await this.acquire();
+    let slot: Slot | undefined;
     let healthy = false;
     try {
+      slot = await this.acquire();
       const result = await slot.run(run, config, target, startedAt);
       healthy = result.healthy;
       const { healthy: _, ...rest } = result;
       return rest;
     } finally {
-      this.release(slot, healthy);
+      if (slot) this.release(slot, healthy);
       await target.finish().catch((err: unknown) => run.log(`teardown: ${(err as Error).message}\n`));
     }
   }
