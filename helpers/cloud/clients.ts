@@ -77,13 +77,27 @@ export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: 
   );
 }
 
+/**
+ * Attempts per SDK call (the first and up to 4 retries). Throttling that outlasts them reaches
+ * the waits, which poll again later with their own backoff (helpers/core/waits.ts).
+ */
+export const SDK_MAX_ATTEMPTS = 5;
+
+/**
+ * The SDK's adaptive retry: the standard strategy (exponential backoff with jitter, throttling
+ * codes retried) plus a client-side rate limiter that slows the client's sending rate once it
+ * is throttled — "Retry behavior", AWS SDKs and Tools Reference Guide
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html: adaptive "is
+ * useful for … clients that are sensitive to throttling"). Many graders in one account share its
+ * buckets, so one that backs off helps all of them.
+ */
 export function sdkConfig(profile: TargetProfile) {
   return {
     region: profile.region,
     ...(profile.endpoint ? { endpoint: profile.endpoint } : {}),
     ...(profile.credentials ? { credentials: profile.credentials } : {}),
-    maxAttempts: 3,
-    retryMode: 'standard',
+    maxAttempts: SDK_MAX_ATTEMPTS,
+    retryMode: 'adaptive',
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
   };
 }

@@ -13,6 +13,10 @@ export interface WaitRecord {
   ok: boolean;
   /** Polls answered by a transient error (throttling, eventual consistency), polled again later. */
   transient?: number;
+  /** Milliseconds slept in backoff after those polls (each doubling from pollMs), part of `ms`. */
+  backoffMs?: number;
+  /** The transient errors seen, by label (e.g. `{ "Throttling": 3 }`). */
+  transientBy?: Record<string, number>;
 }
 
 export class WaitTimeout extends Error {
@@ -67,8 +71,17 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
   let polls = 0;
   let transient = 0;
   let streak = 0;
+  let backoffMs = 0;
+  const transientBy: Record<string, number> = {};
   const finish = (ok: boolean): WaitRecord => {
-    const record: WaitRecord = { what, ms: Math.round(clock.now() - started), polls, lastState, ok, ...(transient ? { transient } : {}) };
+    const record: WaitRecord = {
+      what,
+      ms: Math.round(clock.now() - started),
+      polls,
+      lastState,
+      ok,
+      ...(transient ? { transient, backoffMs: Math.round(backoffMs), transientBy } : {}),
+    };
     opts.onRecord?.(record);
     return record;
   };
@@ -87,6 +100,7 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
       }
       transient++;
       streak++;
+      transientBy[label] = (transientBy[label] ?? 0) + 1;
       lastState = label;
     }
     const t = clock.now();
@@ -98,7 +112,9 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
       const record = finish(false);
       throw new WaitTimeout(what, record.ms, lastState);
     }
-    await clock.sleep(Math.min(streak ? backoff(opts.pollMs, streak) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started))));
+    const sleepMs = Math.min(streak ? backoff(opts.pollMs, streak) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started)));
+    if (streak) backoffMs += sleepMs;
+    await clock.sleep(sleepMs);
   }
 }
 
