@@ -33,6 +33,11 @@ export interface FaultCase {
   mayFail?: string[];
   /** Checks that must still pass, to show what this mistake looks like from outside. */
   mustPass?: string[];
+  /**
+   * What differs with the simulator at AWS's hardest (`--realism aws`), and why: checks that may
+   * fail there too (and so need not pass).
+   */
+  realism?: { mayFail: string[]; why: string };
 }
 
 export interface Participant {
