@@ -1,0 +1,149 @@
+/**
+ * Grading a workshop whose participants share ONE account and region, at --concurrency 8,
+ * with the simulator at AWS's hardest (`realism: 'aws'`: throttling, eventual consistency, …):
+ * eight participants built by hand at once in one simulator (shared token buckets), six right,
+ * two with a known mistake, graded by the `grade` CLI in a child process as a black box. Each
+ * must be graded right: the six get full points, each of the two loses exactly the points of
+ * the checks its mistake fails.
+ *
+ * While grading, the buckets refill per real second (`POST /_sim/throttling {"refill":"real"}`):
+ * verify runs make their calls at the machine's pace, so AWS's own rates per real second are
+ * the pressure eight graders in one account meet — the simulated refill of a scaled run would be
+ * 1/time-scale times kinder. Eight graders alone do not empty AWS's buckets on this machine
+ * (measured: 0 calls throttled), so the account also has a neighbour, as a shared workshop
+ * account does (participants still at work, a console open): it empties the ELB account bucket
+ * (shared by every ELB action), ECS's service reads and EC2's DescribeSecurityGroups first, then
+ * keeps taking half of each bucket's refill. The test requires the simulator to have throttled
+ * the graders' calls, so it cannot pass without meeting throttling.
+ */
+import { spawn } from 'node:child_process';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { splitCsvLine } from '../../helpers/grade/roster.js';
+import type { Report } from '../../helpers/report/report.js';
+import { startSim, type RunningSim } from '../../sim/index.js';
+import { buildModule04, type Mistakes } from '../support/participant.js';
+import { baseEnv } from '../support/run-suite.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const TIME_SCALE = 0.02;
+const NICKS = ['ws1', 'ws2', 'ws3', 'ws4', 'ws5', 'ws6', 'ws7', 'ws8'];
+/** The two with a mistake, and the checks it must fail (and only those). */
+const MISTAKES: Record<string, { build: Mistakes; fails: string[] }> = {
+  ws7: { build: { targetGroup: { port: 80 } }, fails: ['target-group.port'] },
+  ws8: { build: { lockdown: 'none' }, fails: ['lockdown.rules-only-from-alb', 'lockdown.direct-access-blocked'] },
+};
+const weights = JSON.parse(readFileSync(join(root, 'fixtures', 'weights.json'), 'utf8')) as Record<string, number>;
+const MODE_SKIPS = ['preflight.old-service', 'old-service.no-errors-during-drain', 'lockdown.direct-reachable-before'];
+const possible = Object.entries(weights).filter(([id]) => !MODE_SKIPS.includes(id)).reduce((n, [, w]) => n + w, 0);
+
+let sim: RunningSim;
+let work: string;
+
+type Buckets = { refill?: string; buckets: Record<string, { throttled: number }> };
+const throttling = async () => (await (await fetch(`${sim.endpoint}/_sim/throttling`)).json()) as Buckets;
+const throttledSoFar = async () => Object.values((await throttling()).buckets).reduce((n, b) => n + b.throttled, 0);
+
+/**
+ * Another client of the account, without retries: empties three buckets, then takes half of
+ * their refill (ELB account 10/s → 5/s; ECS service read 20/s → 10/s; EC2 DescribeSecurityGroups
+ * with a filter 20/s → 10/s) until stopped. Returns how many of its own calls were throttled.
+ */
+function neighbour(endpoint: string) {
+  const cfg = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+  const elb = new ElasticLoadBalancingV2Client(cfg);
+  const ecs = new ECSClient(cfg);
+  const ec2 = new EC2Client(cfg);
+  const calls = [
+    { every: 200, call: () => elb.send(new DescribeLoadBalancersCommand({})) },
+    { every: 100, call: () => ecs.send(new DescribeServicesCommand({ cluster: 'ws1_ecs_cluster', services: ['ws1-ecs-app-alb'] })) },
+    { every: 100, call: () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['ws1-ecs-alb-sg'] }] })) },
+  ];
+  let stopped = false;
+  let own = 0;
+  const drain = async (call: () => Promise<unknown>) => {
+    for (let round = 0; round < 10; round++) {
+      const r = await Promise.allSettled(Array.from({ length: 60 }, call));
+      if (r.some((x) => x.status === 'rejected')) return;
+    }
+  };
+  const started = (async () => {
+    await Promise.all(calls.map((c) => drain(c.call)));
+  })();
+  const loops = started.then(() =>
+    Promise.all(
+      calls.map(async (c) => {
+        while (!stopped) {
+          await c.call().catch(() => own++);
+          await new Promise((r) => setTimeout(r, c.every));
+        }
+      }),
+    ),
+  );
+  return {
+    started,
+    async stop() {
+      stopped = true;
+      await loops;
+      for (const c of [elb, ecs, ec2]) c.destroy();
+      return own;
+    },
+  };
+}
+
+function gradeCli(args: string[]): Promise<{ exitCode: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), 'grade', ...args], { cwd: root, env: { ...baseEnv(), NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  return new Promise((r) => child.on('close', (exitCode) => r({ exitCode, stderr })));
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'grade-realism-'));
+  sim = await startSim({ nicknames: NICKS, timeScale: TIME_SCALE, realism: 'aws' });
+  // all eight build at once, in the one account (their calls share its buckets)
+  await Promise.all(NICKS.map((n) => buildModule04(sim.endpoint, n, MISTAKES[n]?.build ?? {})));
+  const r = await fetch(`${sim.endpoint}/_sim/throttling`, { method: 'POST', body: JSON.stringify({ refill: 'real' }) });
+  expect(r.status, await r.text()).toBe(200);
+}, 300_000);
+afterAll(async () => sim?.close());
+
+it('eight participants of one account graded at --concurrency 8 under throttling and eventual consistency: each graded right', async () => {
+  const out = join(work, 'grades');
+  const roster = join(work, 'roster.csv');
+  writeFileSync(roster, ['nickname,region', ...NICKS.map((n) => `${n},us-east-1`), ''].join('\n'));
+  const busy = neighbour(sim.endpoint);
+  await busy.started;
+  const before = await throttledSoFar();
+  const t0 = Date.now();
+  const graded = await gradeCli(['--roster', roster, '--out', out, '--target', 'sim', '--endpoint', sim.endpoint, '--time-scale', String(TIME_SCALE), '--concurrency', '8', '--timeout', '240']);
+  const gradingMs = Date.now() - t0;
+  const neighbourThrottled = await busy.stop();
+  // what the simulator throttled, less the neighbour's own: the graders' attempts
+  const throttled = (await throttledSoFar()) - before - neighbourThrottled;
+  expect(graded.exitCode, graded.stderr.slice(-3000)).toBe(0);
+
+  const [header, ...rows] = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n').map(splitCsvLine);
+  const summary = rows.map((f) => Object.fromEntries(header!.map((c, i) => [c, f[i] ?? ''])));
+  expect(summary.map((r) => r.nickname)).toEqual(NICKS);
+  for (const row of summary) {
+    const nick = row.nickname!;
+    const report = JSON.parse(readFileSync(join(out, nick, 'report.json'), 'utf8')) as Report;
+    const failed = report.checks.filter((c) => c.status === 'failed');
+    const why = failed.map((c) => `${c.id}: ${(c.reason ?? '').split('\n')[0]}`).join('\n') || '(none failed)';
+    const expected = MISTAKES[nick]?.fails ?? [];
+    expect(failed.map((c) => c.id).sort(), `${nick}: failed checks\n${why}`).toEqual([...expected].sort());
+    const skipped = report.checks.filter((c) => c.status === 'skipped').map((c) => c.id);
+    expect(skipped.sort(), `${nick}: skipped checks (only verify mode's own)`).toEqual([...MODE_SKIPS].sort());
+    const lost = expected.reduce((n, id) => n + weights[id]!, 0);
+    expect(row, nick).toMatchObject({ state: 'graded', points: String(possible - lost), max_points: String(possible) });
+  }
+  // the shared buckets really ran dry while grading (or this test would prove nothing about throttling)
+  expect(throttled, "the graders' calls the simulator throttled").toBeGreaterThan(0);
+  console.log(`grade-realism: graded 8 at concurrency 8 in ${(gradingMs / 1000).toFixed(1)} s; ${throttled} of the graders' attempts throttled (the neighbour's: ${neighbourThrottled})`);
+}, 600_000);
