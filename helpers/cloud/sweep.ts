@@ -54,6 +54,9 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
         pollMs: opts.retryMs ?? 250,
         timeoutMs,
         transient: throttledOr(retryOn),
+        // a dependency that goes by itself (the interfaces of a deleted ALB, 2–5 min on AWS) is polled
+        // at least every second: doubling to 5 s overshot its end by seconds (bench/teardown-realism.ts)
+        maxBackoffMs: 1_000,
         progress: () => {},
         onRecord,
       });

@@ -51,6 +51,12 @@ export interface WaitOptions {
   progressEveryMs?: number;
   /** A label when the error means "poll again later" (throttling, not yet consistent); undefined = fatal. */
   transient?: (err: unknown) => string | undefined;
+  /**
+   * Longest backoff after transient errors (default 5 s). A wait for a state that ends by itself
+   * (a DependencyViolation until a deleted ALB's interfaces are gone) caps it lower, so it notices
+   * the end soon after it comes instead of sleeping through it.
+   */
+  maxBackoffMs?: number;
   /** Give up after this many polls (the last error is thrown as it is). */
   maxPolls?: number;
   /** Every finished wait, done or not (the report's timeline). */
@@ -58,8 +64,8 @@ export interface WaitOptions {
   clock?: Partial<Clock>;
 }
 
-/** Backoff after transient errors: doubling from pollMs, at most 32 × pollMs and 5 s. */
-const backoff = (pollMs: number, streak: number) => Math.min(pollMs * 2 ** Math.min(streak, 5), Math.max(pollMs, 5_000));
+/** Backoff after transient errors: doubling from pollMs, at most 32 × pollMs and maxMs (5 s unless given). */
+const backoff = (pollMs: number, streak: number, maxMs = 5_000) => Math.min(pollMs * 2 ** Math.min(streak, 5), Math.max(pollMs, maxMs));
 
 export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions): Promise<{ value: T | undefined; record: WaitRecord }> {
   const clock = { ...realClock, ...opts.clock };
@@ -112,7 +118,7 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
       const record = finish(false);
       throw new WaitTimeout(what, record.ms, lastState);
     }
-    const sleepMs = Math.min(streak ? backoff(opts.pollMs, streak) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started)));
+    const sleepMs = Math.min(streak ? backoff(opts.pollMs, streak, opts.maxBackoffMs) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started)));
     if (streak) backoffMs += sleepMs;
     await clock.sleep(sleepMs);
   }

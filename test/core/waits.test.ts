@@ -86,6 +86,17 @@ describe('waitFor: throttling is "poll again later"', () => {
     expect(Math.max(...sleeps)).toBe(5_000);
   });
 
+  it('maxBackoffMs caps the backoff (a dependency that ends by itself is noticed soon after)', async () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    let n = 0;
+    await waitFor('security group x to be deleted', async () => {
+      if (++n < 6) throw throttle('DependencyViolation');
+      return { done: true, state: 'deleted' };
+    }, { pollMs: 250, timeoutMs: 60_000, maxBackoffMs: 1_000, transient: (e) => (e as Error).name, progress: () => {}, clock: { now: () => t, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) } });
+    expect(sleeps).toEqual([500, 1_000, 1_000, 1_000, 1_000]);
+  });
+
   it('a wait that never met throttling records no transient fields (report.json stays as it was)', async () => {
     const { record } = await waitFor('x', async () => ({ done: true, state: 'ok' }), { pollMs: 1, timeoutMs: 100, transient: throttled, progress: () => {} });
     expect(Object.keys(record).sort()).toEqual(['lastState', 'ms', 'ok', 'polls', 'what']);
