@@ -91,16 +91,23 @@ export function describeCorpus(run: CorpusRun): void {
           if (c.status === 'failed') failedSomewhere.add(c.id);
         }
         const seen = notPassing(result);
+        if (aws?.heals) {
+          // AWS repairs it (aws.why): the suite must judge the repaired deployment right
+          expect(checks.filter((c) => c.status === 'failed').map((c) => c.id), `${aws.why}; not passing:\n${seen}`).toEqual([]);
+          expect(result.exitCode, `exit code; not passing:\n${seen}`).toBe(0);
+          return;
+        }
         expect(result.exitCode, `exit code; not passing:\n${seen}`).toBe(1);
 
         for (const id of fault.mustFail) expect(result.status(id), `${id} must fail; not passing:\n${seen}`).toBe('failed');
         const message = result.reason(fault.mustFail[0]!);
-        for (const word of fault.messageContains) expect(message, `message of ${fault.mustFail[0]} must name "${word}"`).toContain(word);
+        for (const word of aws?.messageContains ?? fault.messageContains) expect(message, `message of ${fault.mustFail[0]} must name "${word}"`).toContain(word);
         const mustPass = (fault.mustPass ?? []).filter((id) => !aws?.mayFail?.includes(id));
         for (const id of mustPass) expect(result.status(id), `${id} must pass; not passing:\n${seen}`).toBe('passed');
 
         const first = checks.findIndex((c) => c.id === fault.mustFail[0]);
-        const before = checks.slice(0, first).filter((c) => c.status === 'failed').map((c) => c.id);
+        // under realism a consequence (aws.mayFail) may come first: a churning service fails service.tasks before its health
+        const before = checks.slice(0, first).filter((c) => c.status === 'failed' && !aws?.mayFail?.includes(c.id)).map((c) => c.id);
         expect(before, `checks before ${fault.mustFail[0]} must not fail`).toEqual([]);
         const allowed = new Set([...fault.mustFail, ...(fault.mayFail ?? []), ...(aws?.mayFail ?? [])]);
         const unexpected = checks.filter((c) => c.status === 'failed' && !allowed.has(c.id)).map((c) => `${c.id}: ${c.reason?.split('\n')[0]}`);
