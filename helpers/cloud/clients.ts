@@ -7,7 +7,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Mode } from '../core/config.js';
+import { waitFor, type WaitRecord } from '../core/waits.js';
 import type { TargetProfile } from '../targets/profile.js';
+import { throttled } from './errors.js';
 
 export interface ApiCall {
   service: string;
@@ -47,8 +49,28 @@ const SERVICE_OF: Record<string, string> = {
 
 type AnyClient = { middlewareStack: { add: (mw: any, opts: any) => void } };
 
-/** Adds the call log and (when readOnly) the guard to any SDK v3 client. */
-export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: ApiCall[] }): void {
+/**
+ * How long one call may go on being throttled after the SDK's own attempts before it fails
+ * (then named: "timed out after … waiting for <service>:<action> to be answered (throttled)").
+ * Buckets refill within seconds; an account throttled for two minutes is saturated.
+ */
+export const THROTTLE_PATIENCE_MS = 120_000;
+
+export interface InstrumentOptions {
+  readOnly: boolean;
+  calls: ApiCall[];
+  /** A call still throttled after the SDK's attempts is asked again later; each such wait goes here (the waits' timeline). */
+  onThrottledWait?: (record: WaitRecord) => void;
+  throttlePatienceMs?: number;
+}
+
+/**
+ * Adds the call log, (when readOnly) the guard, and patience with throttling to any SDK v3
+ * client: a call the SDK's own retries could not get past throttling is asked again later
+ * through waitFor (backoff doubling from 1 s to 5 s, bounded by throttlePatienceMs, recorded),
+ * so a throttled read is never a check's verdict — also where no wait surrounds it (discovery).
+ */
+export function instrument(client: AnyClient, opts: InstrumentOptions): void {
   client.middlewareStack.add(
     (next: (a: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: unknown) => {
@@ -64,13 +86,28 @@ export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: 
           record('ReadOnlyViolation');
           throw new ReadOnlyViolation(service, action);
         }
+        const once = async () => {
+          try {
+            const out = await next(args);
+            record();
+            return out;
+          } catch (err) {
+            record((err as { name?: string }).name ?? 'Error');
+            throw err;
+          }
+        };
         try {
-          const out = await next(args);
-          record();
-          return out;
+          return await once();
         } catch (err) {
-          record((err as { name?: string }).name ?? 'Error');
-          throw err;
+          if (!throttled(err)) throw err;
+          const { value } = await waitFor(`${service}:${action} to be answered (throttled)`, async () => ({ done: true, state: 'answered', value: await once() }), {
+            pollMs: 1_000,
+            timeoutMs: opts.throttlePatienceMs ?? THROTTLE_PATIENCE_MS,
+            transient: throttled,
+            progress: () => {},
+            onRecord: opts.onThrottledWait,
+          });
+          return value;
         }
       },
     { step: 'initialize', name: 'e2eCallLog', priority: 'high' },
@@ -102,7 +139,7 @@ export function sdkConfig(profile: TargetProfile) {
   };
 }
 
-export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall[] = []): Clients {
+export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall[] = [], onThrottledWait?: (record: WaitRecord) => void): Clients {
   const cfg = sdkConfig(profile);
   const clients = {
     ecs: new ECSClient(cfg),
@@ -110,7 +147,7 @@ export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall
     ec2: new EC2Client(cfg),
     sts: new STSClient(cfg),
   };
-  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls });
+  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls, onThrottledWait });
   return {
     ...clients,
     calls,
