@@ -42,7 +42,7 @@ const AT: Array<{ nick: string; stopAfter?: Mistakes['stopAfter'] | 'nothing'; s
 beforeAll(async () => {
   sim = await startSim({ nicknames: AT.map((a) => a.nick), timeScale: 0.05 });
   // independent participants: built side by side, checked a few at a time (it.concurrent)
-  await Promise.all(AT.filter((a) => a.stopAfter !== 'nothing').map((a) => buildModule04(sim.endpoint, a.nick, a.stopAfter ? { stopAfter: a.stopAfter } : {})));
+  await Promise.all(AT.map((a) => (a.stopAfter === 'nothing' ? undefined : buildModule04(sim.endpoint, a.nick, a.stopAfter ? { stopAfter: a.stopAfter } : {}))));
 }, 300_000);
 
 afterAll(async () => {
