@@ -67,9 +67,12 @@ export function describeCorpus(run: CorpusRun): void {
     notAws?.close();
   });
 
+  // Each case is its own participant on the shared simulator, so cases run a few at a time
+  // (the suite project's maxConcurrency): a run spends most of its wall time waiting on simulated
+  // delays, not on the CPU.
   describe(run.title, () => {
     cases.forEach((fault, i) => {
-      it(`${fault.mistake} → ${fault.mustFail.join(', ')}`, async () => {
+      it.concurrent(`${fault.mistake} → ${fault.mustFail.join(', ')}`, async ({ expect }) => {
         const nickname = nickOf(i);
         const mode = fault.mode ?? 'verify';
         const aws = run.realism === 'aws' ? fault.realism : undefined;
