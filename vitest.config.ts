@@ -24,6 +24,8 @@ export default defineConfig({
           chaiConfig: { truncateThreshold: 0 },
           hookTimeout: 300_000,
           fileParallelism: false,
+          // it.concurrent cases (the fault corpus: independent participants on one simulator)
+          maxConcurrency: 3,
         },
       },
     ],

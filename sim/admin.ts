@@ -12,7 +12,8 @@
  *                          → that task answers every request so (body repeated up to bodyBytes, at bytesPerSecond)
  *   DELETE /_sim/faults                          → every fault cleared
  *   GET    /_sim/imposed                         → {kind: scaled ms} delays imposed so far
- *   GET    /_sim/throttling                      → {enabled, buckets: {name: {capacity, refillPerSecond, tokens, throttled}}}
+ *   GET    /_sim/throttling                      → {enabled, refill, buckets: {name: {capacity, refillPerSecond, tokens, throttled}}}
+ *   POST   /_sim/throttling  {"refill":"simulated|real"} → buckets refill per simulated (default) or real second
  *                                                  (realism.throttling; throttled calls are also in /_sim/calls with their error code)
  *   GET    /_sim/resources                       → [{type,id,name,tags}] everything that exists
  */
@@ -36,7 +37,19 @@ export function handleAdmin(ctx: SimContext, req: IncomingMessage, res: ServerRe
       world.calls.length = 0;
       return send(200, { ok: true });
     case 'GET /_sim/throttling':
-      return send(200, { enabled: ctx.throttle !== undefined, buckets: ctx.throttle?.readout() ?? {} });
+      return send(200, { enabled: ctx.throttle !== undefined, refill: ctx.throttle?.refill, buckets: ctx.throttle?.readout() ?? {} });
+    case 'POST /_sim/throttling': {
+      let b: { refill?: unknown };
+      try {
+        b = JSON.parse(body);
+      } catch {
+        return send(400, { error: 'body must be JSON' });
+      }
+      if (!ctx.throttle) return send(409, { error: 'throttling is off (realism.throttling)' });
+      if (b.refill !== 'simulated' && b.refill !== 'real') return send(400, { error: `refill must be "simulated" or "real", got ${JSON.stringify(b.refill)}` });
+      ctx.throttle.setRefill(b.refill);
+      return send(200, { ok: true, refill: b.refill });
+    }
     case 'GET /_sim/imposed':
       return send(200, Object.fromEntries(ctx.clock.imposed));
     case 'GET /_sim/resources':

@@ -70,8 +70,16 @@ s.check(
         return { done: tasks.length === 3 && JSON.stringify(tasks) === JSON.stringify(healthy), state: seen };
       })
       .catch(() => undefined);
-    expect(healthy, `target group ${tg.value.TargetGroupName}: healthy targets should be the service's tasks ${tasks.join(', ')}; targets seen: ${seen}`).toEqual(tasks);
-    expect(tasks.length, `service ${svc.serviceName}: RUNNING tasks with a host port`).toBe(3);
+    // On AWS a task whose target fails the health checks is stopped and replaced: a service whose targets are
+    // all unhealthy churns (targets draining, new ones initial, maybe no RUNNING task). Its events say why.
+    let why = '';
+    if (tasks.length !== 3 || JSON.stringify(tasks) !== JSON.stringify(healthy)) {
+      const events = (await ctx.serviceNow(svc.serviceName!))?.events ?? [];
+      const event = events.find((e) => /is unhealthy in|failed ELB health checks/.test(e.message ?? ''))?.message;
+      if (event) why = `; the service's latest health event: ${event}`;
+    }
+    expect(healthy, `target group ${tg.value.TargetGroupName}: healthy targets should be the service's tasks ${tasks.join(', ')}; targets seen: ${seen}${why}`).toEqual(tasks);
+    expect(tasks.length, `service ${svc.serviceName}: RUNNING tasks with a host port (target group ${tg.value.TargetGroupName}: targets seen: ${seen}${why})`).toBe(3);
     return { evidence: { healthyTargets: healthy, targets: seen } };
   },
   { skipIf: (ctx) => ctx.profile.capabilities.unreliableHealth },

@@ -7,7 +7,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Mode } from '../core/config.js';
+import { waitFor, type WaitRecord } from '../core/waits.js';
 import type { TargetProfile } from '../targets/profile.js';
+import { throttled } from './errors.js';
 
 export interface ApiCall {
   service: string;
@@ -47,8 +49,28 @@ const SERVICE_OF: Record<string, string> = {
 
 type AnyClient = { middlewareStack: { add: (mw: any, opts: any) => void } };
 
-/** Adds the call log and (when readOnly) the guard to any SDK v3 client. */
-export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: ApiCall[] }): void {
+/**
+ * How long one call may go on being throttled after the SDK's own attempts before it fails
+ * (then named: "timed out after … waiting for <service>:<action> to be answered (throttled)").
+ * Buckets refill within seconds; an account throttled for two minutes is saturated.
+ */
+export const THROTTLE_PATIENCE_MS = 120_000;
+
+export interface InstrumentOptions {
+  readOnly: boolean;
+  calls: ApiCall[];
+  /** A call still throttled after the SDK's attempts is asked again later; each such wait goes here (the waits' timeline). */
+  onThrottledWait?: (record: WaitRecord) => void;
+  throttlePatienceMs?: number;
+}
+
+/**
+ * Adds the call log, (when readOnly) the guard, and patience with throttling to any SDK v3
+ * client: a call the SDK's own retries could not get past throttling is asked again later
+ * through waitFor (backoff doubling from 1 s to 5 s, bounded by throttlePatienceMs, recorded),
+ * so a throttled read is never a check's verdict — also where no wait surrounds it (discovery).
+ */
+export function instrument(client: AnyClient, opts: InstrumentOptions): void {
   client.middlewareStack.add(
     (next: (a: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: unknown) => {
@@ -64,19 +86,48 @@ export function instrument(client: AnyClient, opts: { readOnly: boolean; calls: 
           record('ReadOnlyViolation');
           throw new ReadOnlyViolation(service, action);
         }
+        const once = async () => {
+          try {
+            const out = await next(args);
+            record();
+            return out;
+          } catch (err) {
+            record((err as { name?: string }).name ?? 'Error');
+            throw err;
+          }
+        };
         try {
-          const out = await next(args);
-          record();
-          return out;
+          return await once();
         } catch (err) {
-          record((err as { name?: string }).name ?? 'Error');
-          throw err;
+          if (!throttled(err)) throw err;
+          const { value } = await waitFor(`${service}:${action} to be answered (throttled)`, async () => ({ done: true, state: 'answered', value: await once() }), {
+            pollMs: 1_000,
+            timeoutMs: opts.throttlePatienceMs ?? THROTTLE_PATIENCE_MS,
+            transient: throttled,
+            progress: () => {},
+            onRecord: opts.onThrottledWait,
+          });
+          return value;
         }
       },
     { step: 'initialize', name: 'e2eCallLog', priority: 'high' },
   );
 }
 
+/**
+ * Attempts per SDK call (the first and up to 4 retries). Throttling that outlasts them reaches
+ * the waits, which poll again later with their own backoff (helpers/core/waits.ts).
+ */
+export const SDK_MAX_ATTEMPTS = 5;
+
+/**
+ * The SDK's adaptive retry: the standard strategy (exponential backoff with jitter, throttling
+ * codes retried) plus a client-side rate limiter that slows the client's sending rate once it
+ * is throttled — "Retry behavior", AWS SDKs and Tools Reference Guide
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html: adaptive "is
+ * useful for … clients that are sensitive to throttling"). Many graders in one account share its
+ * buckets, so one that backs off helps all of them.
+ */
 export function sdkConfig(profile: TargetProfile) {
   return {
     region: profile.region,
@@ -84,13 +135,13 @@ export function sdkConfig(profile: TargetProfile) {
     ...(profile.credentials ? { credentials: profile.credentials } : {}),
     // the SDK's `profile` option: the default chain reads that profile (and skips environment keys)
     ...(profile.awsProfile && !profile.credentials ? { profile: profile.awsProfile } : {}),
-    maxAttempts: 3,
-    retryMode: 'standard',
+    maxAttempts: SDK_MAX_ATTEMPTS,
+    retryMode: 'adaptive',
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
   };
 }
 
-export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall[] = []): Clients {
+export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall[] = [], onThrottledWait?: (record: WaitRecord) => void): Clients {
   const cfg = sdkConfig(profile);
   const clients = {
     ecs: new ECSClient(cfg),
@@ -98,7 +149,7 @@ export function createClients(profile: TargetProfile, mode: Mode, calls: ApiCall
     ec2: new EC2Client(cfg),
     sts: new STSClient(cfg),
   };
-  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls });
+  for (const c of Object.values(clients)) instrument(c, { readOnly: mode === 'verify', calls, onThrottledWait });
   return {
     ...clients,
     calls,

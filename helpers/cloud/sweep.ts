@@ -11,7 +11,7 @@ import {
   DescribeTagsCommand,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { waitFor, WaitTimeout } from '../core/waits.js';
+import { waitFor, WaitTimeout, type WaitRecord } from '../core/waits.js';
 import type { Clients } from './clients.js';
 import { listenersOf, loadBalancersAll, serviceByName, servicesOf, targetGroupsAll } from './discovery.js';
 import { throttled, throttledOr } from './errors.js';
@@ -23,6 +23,8 @@ export type { SweepFilter } from './tags.js';
 export interface SweepResult {
   deleted: string[];
   failed: { resource: string; error: string }[];
+  /** Every wait of the sweep, in order: how long each deletion took and what it was asked to wait for (DependencyViolation, throttling). */
+  waits: WaitRecord[];
 }
 
 async function elbTagged(c: Clients, arns: string[], f: SweepFilter, now: number): Promise<string[]> {
@@ -44,14 +46,19 @@ async function elbTagged(c: Clients, arns: string[], f: SweepFilter, now: number
 export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: number; timeoutMs?: number } = {}): Promise<SweepResult> {
   const now = Date.now();
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const result: SweepResult = { deleted: [], failed: [] };
+  const result: SweepResult = { deleted: [], failed: [], waits: [] };
+  const onRecord = (r: WaitRecord) => result.waits.push(r);
   const attempt = async (resource: string, fn: () => Promise<unknown>, retryOn: string[] = []) => {
     try {
       await waitFor(`${resource} to be deleted`, async () => ({ done: true, state: 'deleted', value: await fn() }), {
         pollMs: opts.retryMs ?? 250,
         timeoutMs,
         transient: throttledOr(retryOn),
+        // a dependency that goes by itself (the interfaces of a deleted ALB, 2–5 min on AWS) is polled
+        // at least every second: doubling to 5 s overshot its end by seconds (bench/teardown-realism.ts)
+        maxBackoffMs: 1_000,
         progress: () => {},
+        onRecord,
       });
       result.deleted.push(resource);
     } catch (err) {
@@ -80,7 +87,7 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
     for (const s of ours) {
       await attempt(`service ${s.serviceName}`, async () => {
         await deleteService(c, cluster, s.serviceArn!, true);
-        await untilInactive(c, cluster, s.serviceArn!, timeoutMs);
+        await untilInactive(c, cluster, s.serviceArn!, timeoutMs, onRecord);
       });
     }
   }
@@ -110,14 +117,14 @@ export async function sweepTagged(c: Clients, f: SweepFilter, opts: { retryMs?: 
 }
 
 /** A deleted service is gone once INACTIVE (its tasks stopped); deleting what it used before that races it. */
-async function untilInactive(c: Clients, cluster: string, serviceArn: string, timeoutMs: number): Promise<void> {
+async function untilInactive(c: Clients, cluster: string, serviceArn: string, timeoutMs: number, onRecord: (r: WaitRecord) => void): Promise<void> {
   await waitFor(
     `service ${serviceArn.split('/').pop()} to be INACTIVE`,
     async () => {
       const s = await serviceByName(c, cluster, serviceArn);
       return { done: !s || s.status === 'INACTIVE', state: s?.status ?? 'gone' };
     },
-    { pollMs: 100, timeoutMs, transient: throttled, progress: () => {} },
+    { pollMs: 100, timeoutMs, transient: throttled, progress: () => {}, onRecord },
   );
 }
 

@@ -13,6 +13,10 @@ export interface WaitRecord {
   ok: boolean;
   /** Polls answered by a transient error (throttling, eventual consistency), polled again later. */
   transient?: number;
+  /** Milliseconds slept in backoff after those polls (each doubling from pollMs), part of `ms`. */
+  backoffMs?: number;
+  /** The transient errors seen, by label (e.g. `{ "Throttling": 3 }`). */
+  transientBy?: Record<string, number>;
 }
 
 export class WaitTimeout extends Error {
@@ -47,6 +51,12 @@ export interface WaitOptions {
   progressEveryMs?: number;
   /** A label when the error means "poll again later" (throttling, not yet consistent); undefined = fatal. */
   transient?: (err: unknown) => string | undefined;
+  /**
+   * Longest backoff after transient errors (default 5 s). A wait for a state that ends by itself
+   * (a DependencyViolation until a deleted ALB's interfaces are gone) caps it lower, so it notices
+   * the end soon after it comes instead of sleeping through it.
+   */
+  maxBackoffMs?: number;
   /** Give up after this many polls (the last error is thrown as it is). */
   maxPolls?: number;
   /** Every finished wait, done or not (the report's timeline). */
@@ -54,8 +64,8 @@ export interface WaitOptions {
   clock?: Partial<Clock>;
 }
 
-/** Backoff after transient errors: doubling from pollMs, at most 32 × pollMs and 5 s. */
-const backoff = (pollMs: number, streak: number) => Math.min(pollMs * 2 ** Math.min(streak, 5), Math.max(pollMs, 5_000));
+/** Backoff after transient errors: doubling from pollMs, at most 32 × pollMs and maxMs (5 s unless given). */
+const backoff = (pollMs: number, streak: number, maxMs = 5_000) => Math.min(pollMs * 2 ** Math.min(streak, 5), Math.max(pollMs, maxMs));
 
 export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions): Promise<{ value: T | undefined; record: WaitRecord }> {
   const clock = { ...realClock, ...opts.clock };
@@ -67,8 +77,17 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
   let polls = 0;
   let transient = 0;
   let streak = 0;
+  let backoffMs = 0;
+  const transientBy: Record<string, number> = {};
   const finish = (ok: boolean): WaitRecord => {
-    const record: WaitRecord = { what, ms: Math.round(clock.now() - started), polls, lastState, ok, ...(transient ? { transient } : {}) };
+    const record: WaitRecord = {
+      what,
+      ms: Math.round(clock.now() - started),
+      polls,
+      lastState,
+      ok,
+      ...(transient ? { transient, backoffMs: Math.round(backoffMs), transientBy } : {}),
+    };
     opts.onRecord?.(record);
     return record;
   };
@@ -87,6 +106,7 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
       }
       transient++;
       streak++;
+      transientBy[label] = (transientBy[label] ?? 0) + 1;
       lastState = label;
     }
     const t = clock.now();
@@ -98,7 +118,9 @@ export async function waitFor<T>(what: string, poll: Poll<T>, opts: WaitOptions)
       const record = finish(false);
       throw new WaitTimeout(what, record.ms, lastState);
     }
-    await clock.sleep(Math.min(streak ? backoff(opts.pollMs, streak) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started))));
+    const sleepMs = Math.min(streak ? backoff(opts.pollMs, streak, opts.maxBackoffMs) : opts.pollMs, Math.max(0, opts.timeoutMs - (t - started)));
+    if (streak) backoffMs += sleepMs;
+    await clock.sleep(sleepMs);
   }
 }
 

@@ -144,6 +144,13 @@ ${bars.join('\n')}
 <p class="muted">${total} answers over ${entries.length} tasks; the dashed line is the even share (total ÷ tasks). Hover a bar for the full task id.</p>`;
 }
 
+/** Polls answered "ask again later" (throttling, not yet consistent) and the backoff they cost: `3 × Throttling; 350 ms backoff`. */
+function askedLater(w: WaitRecord): string {
+  if (!w.transient) return '';
+  const by = Object.entries(w.transientBy ?? {}).map(([label, n]) => `${n} × ${label}`);
+  return `${by.length ? by.join(', ') : `${w.transient} polls`}; ${w.backoffMs ?? 0} ms backoff`;
+}
+
 /** The waits in the order they happened, each as long as it took; a failed wait is red and says where it stopped. */
 export function waitsTimeline(waits: WaitRecord[] | undefined): string {
   if (!waits?.length) return '<p class="muted">no waits recorded</p>';
@@ -160,18 +167,21 @@ export function waitsTimeline(waits: WaitRecord[] | undefined): string {
     offset += w.ms;
     const barY = 5 + i * rowHeight;
     const what = w.what.length > 58 ? `${w.what.slice(0, 57)}…` : w.what;
-    return `<g class="wait-row"><title>${text(w.what)} — ${w.ms} ms, ${w.polls} polls, last state: ${text(w.lastState)}</title>` +
+    const later = askedLater(w);
+    return `<g class="wait-row"><title>${text(w.what)} — ${w.ms} ms, ${w.polls} polls${later ? ` (asked again later: ${text(later)})` : ''}, last state: ${text(w.lastState)}</title>` +
       `<text x="${labelWidth - 8}" y="${barY + 14}" text-anchor="end">${text(what)}</text>` +
       `<rect class="wait ${w.ok ? 'ok' : 'failed'}" x="${x.toFixed(1)}" y="${barY + 3}" width="${Math.max(w.ms * scale, 2).toFixed(1)}" height="${rowHeight - 6}"></rect>` +
       `<text x="${(x + Math.max(w.ms * scale, 2) + 6).toFixed(1)}" y="${barY + 14}">${w.ms} ms${w.ok ? '' : ' ✗'}</text></g>`;
   });
   const table = waits.map(
-    (w) => `<tr class="${w.ok ? 'passed' : 'failed'}"><td>${text(w.what)}</td><td>${w.ms}</td><td>${w.polls}</td><td><span class="mark">${w.ok ? '✓' : '✗'}</span> ${w.ok ? 'ok' : 'timed out'}</td><td>${text(w.lastState)}</td></tr>`,
+    (w) =>
+      `<tr class="${w.ok ? 'passed' : 'failed'}"><td>${text(w.what)}</td><td>${w.ms}</td><td>${w.polls}</td><td>${text(askedLater(w))}</td>` +
+      `<td><span class="mark">${w.ok ? '✓' : '✗'}</span> ${w.ok ? 'ok' : 'timed out'}</td><td>${text(w.lastState)}</td></tr>`,
   );
   return `<svg class="chart waits" role="img" aria-label="timeline of the waits" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 ${rows.join('\n')}
 </svg>
-<table class="waits"><thead><tr><th>waited for</th><th>ms</th><th>polls</th><th>ok</th><th>last state</th></tr></thead>
+<table class="waits"><thead><tr><th>waited for</th><th>ms</th><th>polls</th><th>asked again later</th><th>ok</th><th>last state</th></tr></thead>
 <tbody>${table.join('\n')}</tbody></table>`;
 }
 

@@ -63,7 +63,7 @@ export class E2e {
     readonly config: Config,
     readonly profile: TargetProfile,
   ) {
-    this.clients = createClients(profile, config.mode, this.calls);
+    this.clients = createClients(profile, config.mode, this.calls, (r) => this.waits.push(r));
     this.provisioning = config.mode === 'provision';
   }
 

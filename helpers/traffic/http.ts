@@ -47,8 +47,10 @@ export interface Answer {
   error?: string;
   /** The start of the body when the answer was not a plain attributed 2xx, for the report. */
   bodySnippet?: string;
-  /** This answer came from the one retry on a fresh connection, after this transient failure. */
+  /** This answer came from a retry on a fresh connection, after this (first) transient failure. */
   retriedAfter?: string;
+  /** Attempts this answer took when it was retried (2 … 1 + MAX_TRANSIENT_RETRIES). */
+  attempts?: number;
 }
 
 export interface SampleOptions {
@@ -76,17 +78,27 @@ export interface Sample {
   elapsedMs: number;
   /** Why sampling ended. */
   endedBy: 'stop' | 'max-requests' | 'budget';
-  /** Requests retried once on a fresh connection after a transient failure (502, reset, EAI_AGAIN). */
+  /** Requests retried on a fresh connection after a transient failure (502, reset, EAI_AGAIN). */
   retries: number;
 }
 
 /**
- * Failures that say nothing about the deployment and are retried once, on a fresh connection:
- * an ALB answers 502 when a target closes a kept-alive connection first, and does not retry it
- * itself ("HTTP 502: Bad gateway … the target closed the connection", ELB troubleshooting guide;
- * Node's default keepAliveTimeout of 5 s against the ALB's 60 s idle timeout — the workshop's app is
- * Node); a connection reset on the way; a DNS lookup that fails once (EAI_AGAIN). A task that
- * answers 5xx every time still fails: the retry's answer is the one that counts.
+ * Retries of one request after transient failures, each on a fresh connection. Each 502 of the
+ * keep-alive race retires one upstream connection the target had closed while the ALB kept it;
+ * a sequential client leaves the ALB one pooled connection per target, so after a pause longer
+ * than the app's keep-alive (5 s) three tasks can answer three 502s in a row (the ALB's round
+ * robin moves each retry on to the next target). A fourth is not that race.
+ */
+export const MAX_TRANSIENT_RETRIES = 3;
+
+/**
+ * Failures that say nothing about the deployment and are retried (at most MAX_TRANSIENT_RETRIES
+ * times, each on a fresh connection): an ALB answers 502 when a target closes a kept-alive
+ * connection first, and does not retry it itself ("HTTP 502: Bad gateway … the target closed the
+ * connection", ELB troubleshooting guide; Node's default keepAliveTimeout of 5 s against the ALB's
+ * 60 s idle timeout — the workshop's app is Node); a connection reset on the way; a DNS lookup that
+ * fails once (EAI_AGAIN). A task that answers 5xx every time still fails: the last retry's answer
+ * is the one that counts.
  */
 export function isTransientAnswer(a: Answer): boolean {
   return a.status === 502 || /^(ECONNRESET|EPIPE|EAI_AGAIN|UND_ERR_SOCKET)\b/.test(a.error ?? '');
@@ -134,12 +146,18 @@ export async function sampleThroughAlb(address: AlbAddress, opts: SampleOptions)
     const first = await attempt(agent);
     if (!isTransientAnswer(first)) return first;
     retries++;
-    const fresh = new Agent({ connections: 1, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    try {
-      return { ...(await attempt(fresh)), retriedAfter: first.error ?? `HTTP ${first.status}` };
-    } finally {
-      await fresh.close();
+    let answer = first;
+    let attempts = 1;
+    while (isTransientAnswer(answer) && attempts <= MAX_TRANSIENT_RETRIES) {
+      const fresh = new Agent({ connections: 1, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      try {
+        answer = await attempt(fresh);
+        attempts++;
+      } finally {
+        await fresh.close();
+      }
     }
+    return { ...answer, retriedAfter: first.error ?? `HTTP ${first.status}`, attempts };
   };
 
   const attempt = async (dispatcher: Agent): Promise<Answer> => {

@@ -106,6 +106,8 @@ export class AlbDataPlane implements AlbPlane {
     const tg = this.pickTargetGroup(lb, listener, action);
     const target = tg && this.pickTarget(lb, tg);
     const address = target && this.addressOf(target);
+    // no registered target: 503 ("HTTP 503: Service unavailable — the target groups for the load balancer have no registered
+    // targets", Troubleshoot your Application Load Balancers; re:Post knowledge center "alb-troubleshoot-503-errors")
     if (!target || !address) return errorPage(req, res, 503);
     this.proxy(req, res, lb, listener, address, target, true);
   }

@@ -136,6 +136,8 @@ export class HealthChecker {
       this.apply(tg, t, { kind: 'invalid-state', state: instance?.state ?? 'terminated' });
       return;
     }
+    // `initial` until the first checks decide (TargetHealth, ELBv2 API Reference: "Elb.InitialHealthChecking - The load
+    // balancer is still sending the target the minimum number of health checks required to determine its health status")
     if (t.state === 'initial') setState(t, 'initial', 'Elb.InitialHealthChecking', 'Initial health checks in progress');
 
     const hc = tg.healthCheck;

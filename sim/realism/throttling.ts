@@ -103,7 +103,7 @@ export function bucketsFor(service: ThrottledService, action: string, params: Re
 interface Bucket {
   spec: BucketSpec;
   tokens: number;
-  /** simulated ms at which `tokens` was last brought up to date */
+  /** ms (simulated, or real with refill 'real') at which `tokens` was last brought up to date */
   at: number;
   throttled: number;
 }
@@ -115,14 +115,47 @@ export interface BucketReadout {
   throttled: number;
 }
 
+/**
+ * How buckets refill: per simulated second (the default: a scaled run meets the pressure of its
+ * simulated seconds) or per real second. A run that mostly reads a finished deployment (grading
+ * in verify mode) makes its calls at the machine's pace, not scaled: refilling in real time
+ * gives it AWS's own rates per real second — at time scale 0.05 the simulated refill would be 20
+ * times kinder than AWS.
+ */
+export type ThrottleRefill = 'simulated' | 'real';
+
 export class Throttle {
   private readonly buckets = new Map<string, Bucket>();
+  private refillIn: ThrottleRefill;
 
-  constructor(private readonly clock: SimClock) {}
+  constructor(
+    private readonly clock: SimClock,
+    refill: ThrottleRefill = 'simulated',
+    private readonly realNow: () => number = () => performance.now(),
+  ) {
+    this.refillIn = refill;
+  }
+
+  get refill(): ThrottleRefill {
+    return this.refillIn;
+  }
+
+  /** Switches how the buckets refill from now on (tokens held are kept). */
+  setRefill(refill: ThrottleRefill): void {
+    const before = this.now();
+    for (const b of this.buckets.values()) this.refill_(b, before);
+    this.refillIn = refill;
+    const after = this.now();
+    for (const b of this.buckets.values()) b.at = after;
+  }
+
+  private now(): number {
+    return this.refillIn === 'real' ? this.realNow() : this.clock.now();
+  }
 
   /** Takes a token from every bucket the call draws from, or throws the service's throttling error. */
   admit(service: ThrottledService, action: string, params: Record<string, unknown> = {}): void {
-    const now = this.clock.now();
+    const now = this.now();
     const buckets = bucketsFor(service, action, params).map(([name, spec]) => this.bucket(name, spec, now));
     const empty = buckets.find((b) => b.tokens < 1);
     if (empty) {
@@ -134,10 +167,10 @@ export class Throttle {
 
   /** Every bucket used so far, for GET /_sim/throttling. */
   readout(): Record<string, BucketReadout> {
-    const now = this.clock.now();
+    const now = this.now();
     const out: Record<string, BucketReadout> = {};
     for (const [name, b] of this.buckets) {
-      this.refill(b, now);
+      this.refill_(b, now);
       out[name] = { ...b.spec, tokens: Math.floor(b.tokens), throttled: b.throttled };
     }
     return out;
@@ -149,11 +182,11 @@ export class Throttle {
       b = { spec, tokens: spec.capacity, at: now, throttled: 0 };
       this.buckets.set(name, b);
     }
-    this.refill(b, now);
+    this.refill_(b, now);
     return b;
   }
 
-  private refill(b: Bucket, now: number): void {
+  private refill_(b: Bucket, now: number): void {
     b.tokens = Math.min(b.spec.capacity, b.tokens + ((now - b.at) / 1000) * b.spec.refillPerSecond);
     b.at = now;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { retryEventual, waitFor, WaitTimeout } from '../../helpers/core/waits.js';
+import { throttled } from '../../helpers/cloud/errors.js';
+import { retryEventual, waitFor, WaitTimeout, type WaitRecord } from '../../helpers/core/waits.js';
 
 describe('waitFor', () => {
   it('resolves with the value once the poll says done, counting polls', async () => {
@@ -34,6 +35,78 @@ describe('waitFor', () => {
     }, { pollMs: 1, timeoutMs: 1_000, progress: () => {} }).catch((e: Error) => e);
     expect((err as Error).message).toBe('AccessDenied');
     expect(n).toBe(1);
+  });
+});
+
+describe('waitFor: throttling is "poll again later"', () => {
+  const throttle = (name: string) => Object.assign(new Error('Rate exceeded'), { name });
+
+  it('polls again after a throttled poll, backing off (doubling from pollMs), and records it in the timeline', async () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    const records: WaitRecord[] = [];
+    const answers = ['ThrottlingException', 'RequestLimitExceeded', 'Throttling', 'ok', 'Throttling', 'done'];
+    const { value, record } = await waitFor('service s to be stable', async () => {
+      const a = answers.shift()!;
+      if (a !== 'ok' && a !== 'done') throw throttle(a);
+      return { done: a === 'done', state: a, value: a };
+    }, {
+      pollMs: 100,
+      timeoutMs: 60_000,
+      transient: throttled,
+      progress: () => {},
+      onRecord: (r) => records.push(r),
+      clock: { now: () => t, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) },
+    });
+    expect(value).toBe('done');
+    // three throttled polls in a row: 200, 400, 800; a good answer resets the streak (100); one more throttle: 200
+    expect(sleeps).toEqual([200, 400, 800, 100, 200]);
+    expect(record).toEqual({
+      what: 'service s to be stable',
+      ms: 1_700,
+      polls: 6,
+      lastState: 'done',
+      ok: true,
+      transient: 4,
+      backoffMs: 1_600,
+      transientBy: { ThrottlingException: 1, RequestLimitExceeded: 1, Throttling: 2 },
+    });
+    expect(records).toEqual([record]);
+  });
+
+  it('backoff is capped at 32 × pollMs and 5 s; throttled to the end is a timeout naming the throttling, not its error', async () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    const err = await waitFor('load balancer x to be active', async () => {
+      throw throttle('Throttling');
+    }, { pollMs: 500, timeoutMs: 30_000, transient: throttled, progress: () => {}, clock: { now: () => t, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeout);
+    expect((err as WaitTimeout).lastState).toBe('Throttling');
+    expect(sleeps.slice(0, 5)).toEqual([1_000, 2_000, 4_000, 5_000, 5_000]);
+    expect(Math.max(...sleeps)).toBe(5_000);
+  });
+
+  it('maxBackoffMs caps the backoff (a dependency that ends by itself is noticed soon after)', async () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    let n = 0;
+    await waitFor('security group x to be deleted', async () => {
+      if (++n < 6) throw throttle('DependencyViolation');
+      return { done: true, state: 'deleted' };
+    }, { pollMs: 250, timeoutMs: 60_000, maxBackoffMs: 1_000, transient: (e) => (e as Error).name, progress: () => {}, clock: { now: () => t, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) } });
+    expect(sleeps).toEqual([500, 1_000, 1_000, 1_000, 1_000]);
+  });
+
+  it('a wait that never met throttling records no transient fields (report.json stays as it was)', async () => {
+    const { record } = await waitFor('x', async () => ({ done: true, state: 'ok' }), { pollMs: 1, timeoutMs: 100, transient: throttled, progress: () => {} });
+    expect(Object.keys(record).sort()).toEqual(['lastState', 'ms', 'ok', 'polls', 'what']);
+  });
+
+  it('without a transient option a throttled poll is fatal (the caller decides what is transient)', async () => {
+    const err = await waitFor('x', async () => {
+      throw throttle('Throttling');
+    }, { pollMs: 1, timeoutMs: 100, progress: () => {} }).catch((e: Error) => e.name);
+    expect(err).toBe('Throttling');
   });
 });
 

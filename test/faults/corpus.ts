@@ -33,7 +33,24 @@ export interface FaultCase {
   mayFail?: string[];
   /** Checks that must still pass, to show what this mistake looks like from outside. */
   mustPass?: string[];
+  /**
+   * What differs with the simulator at AWS's hardest (`--realism aws`), and why: checks that may
+   * fail there too (and so need not pass).
+   */
+  realism?: {
+    why: string;
+    mayFail?: string[];
+    /** The first failing check's message under realism must contain these instead. */
+    messageContains?: string[];
+    /** AWS repairs this mistake by itself (the scheduler replaces the task): the run must pass. */
+    heals?: boolean;
+  };
 }
+
+/** Health replacement (realism.healthReplacement) churns a service whose targets all fail: what may fail with it. */
+const CHURN = ['service.tasks', 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'];
+const CHURN_WHY =
+  'AWS stops a task whose target fails the health checks and starts another (realism.healthReplacement): with every target unhealthy the service churns, so its task count and everything sent to its tasks may fail too; the message then names the service event "is unhealthy in (target-group …)"';
 
 export interface Participant {
   nickname: string;
@@ -80,6 +97,7 @@ export const corpus: FaultCase[] = [
       const [first] = await admin.serviceTasks(built);
       await admin.setTaskMode(first!.taskArn, 'error500');
     },
+    realism: { heals: true, why: 'AWS replaces the task that fails the health checks (realism.healthReplacement); the switch breaks one task, not the image, so its replacement is healthy and the deployment heals: the run passes' },
     mustFail: ['service.targets-healthy'],
     messageContains: ['-ecs-tg', 'unhealthy'],
     mayFail: [...TRAFFIC, 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
@@ -121,6 +139,7 @@ export const corpus: FaultCase[] = [
     slug: 'alb-only-port-80',
     mistake: 'instance group admitting the ALB only on port 80',
     build: { lockdown: 'alb-port-80' },
+    realism: { why: CHURN_WHY, mayFail: [...TRAFFIC, ...CHURN] },
     mustFail: ['service.targets-healthy', 'lockdown.rules-only-from-alb'],
     messageContains: ['-ecs-tg', 'unhealthy'],
     mayFail: [...TRAFFIC, 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
@@ -129,6 +148,7 @@ export const corpus: FaultCase[] = [
     slug: 'own-group',
     mistake: "instance group admitting its own group instead of the ALB's",
     build: { lockdown: 'own-group' },
+    realism: { why: CHURN_WHY, mayFail: [...TRAFFIC, ...CHURN] },
     mustFail: ['service.targets-healthy', 'lockdown.rules-only-from-alb'],
     messageContains: ['-ecs-tg', 'unhealthy'],
     mayFail: [...TRAFFIC, 'lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
@@ -144,6 +164,7 @@ export const corpus: FaultCase[] = [
     slug: 'fail-open',
     mistake: 'all targets unhealthy while the ALB fails open (health path /health answers 404)',
     build: { targetGroup: { healthPath: '/health' } },
+    realism: { why: `${CHURN_WHY}; traffic may then fail as well (not only the fail-open view)`, mayFail: [...TRAFFIC, ...CHURN] },
     mustFail: ['service.targets-healthy'],
     messageContains: ['-ecs-tg', 'unhealthy'],
     mayFail: ['lockdown.probe-addresses', 'lockdown.direct-access-blocked'],
@@ -300,6 +321,7 @@ export const moreCases: FaultCase[] = [
     mistake: 'an ALB that AWS failed to provision (switch)',
     build: {},
     switch: async (built, admin) => admin.setLoadBalancerState(built.loadBalancerArn, 'failed'),
+    realism: { why: 'with realism its targets were seen still initial (Elb.RegistrationInProgress): an ALB that failed checks none of them, so their health is no verdict', mayFail: ['service.targets-healthy', 'lockdown.probe-addresses'] },
     mustFail: ['load-balancer.active'],
     messageContains: ['-ecs-alb', 'active', 'failed'],
     mayFail: TRAFFIC,
@@ -339,6 +361,7 @@ export const moreCases: FaultCase[] = [
       await p.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: groupId }] }] }));
     },
     // the ALB cannot reach any task: the drain probe through it sees only errors
+    realism: { why: CHURN_WHY, mayFail: [...TRAFFIC, ...CHURN] },
     mustFail: ['service.targets-healthy', 'old-service.no-errors-during-drain', 'lockdown.direct-reachable-before'],
     messageContains: ['-ecs-tg', 'unhealthy'],
     mayFail: [...TRAFFIC, 'lockdown.rules-only-from-alb', 'lockdown.probe-addresses'],

@@ -1,108 +1,19 @@
 /**
- * Each participant mistake fails the suite at the right check, with a message that names the
- * resource, the expected and the seen value; checks before it pass; the rest pass or are
- * skipped for a stated reason. One simulator holds every case's participant side by side.
+ * The fault corpus (corpus.ts): each participant mistake fails the suite at the right check,
+ * with a message that names the resource, the expected and the seen value (run-corpus.ts).
  * Last, every check of the suite must have failed in some case (or be listed with why not).
+ *
+ * In npm test on the kind simulator. `npm run faults -- --realism aws` runs the same file with
+ * E2E_SIM_REALISM=aws: the simulator at AWS's hardest (README, "Fault corpus").
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { startSim, type RunningSim } from '../../sim/index.js';
-import { buildModule04, sdkClients, type Built } from '../support/participant.js';
-import { notPassing, runSuiteChild } from '../support/run-suite.js';
-import { corpus, moreCases, NOT_SHOWN_TO_FAIL, VERIFY_MODE_SKIPS, type SimAdmin } from './corpus.js';
+import { corpus, moreCases } from './corpus.js';
+import { describeCorpus } from './run-corpus.js';
 
-const TIME_SCALE = '0.02';
-const cases = [...corpus, ...moreCases];
-let sim: RunningSim;
-let notAws: Server;
-let notAwsEndpoint = '';
-const failedSomewhere = new Set<string>();
-const allCheckIds = new Set<string>();
-
-const nickOf = (i: number) => `f${String(i + 1).padStart(2, '0')}`;
-
-async function post(endpoint: string, body: object) {
-  const r = await fetch(`${endpoint}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-  if (!r.ok) throw new Error(`sim admin: ${await r.text()}`);
-}
-
-const admin = (endpoint: string): SimAdmin => ({
-  setTaskMode: (taskArn, mode) => post(endpoint, { taskArn, mode }),
-  skipTarget: (loadBalancerArn, target) => post(endpoint, { loadBalancerArn, skipTarget: target }),
-  setLoadBalancerState: (loadBalancerArn, state) => post(endpoint, { loadBalancerArn, state }),
-  async serviceTasks(built: Built) {
-    const cluster = built.names.cluster;
-    const arns = (await built.ecs.send(new ListTasksCommand({ cluster, serviceName: built.names.service }))).taskArns ?? [];
-    const tasks = (await built.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
-    return tasks.map((t) => {
-      const instanceId = sim.ctx.world.containerInstances.get(t.containerInstanceArn!)?.ec2InstanceId ?? '';
-      return { taskArn: t.taskArn!, instanceId, hostPort: t.containers![0]!.networkBindings![0]!.hostPort! };
-    });
-  },
-});
-
-beforeAll(async () => {
-  sim = await startSim({ timeScale: Number(TIME_SCALE), nicknames: cases.map((_, i) => nickOf(i)) });
-  // an HTTP server that is not an AWS API: what a participant gets on a wrong port
-  notAws = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
-  await new Promise<void>((r) => notAws.listen(0, '127.0.0.1', () => r()));
-  notAwsEndpoint = `http://127.0.0.1:${(notAws.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await sim?.close();
-  notAws?.close();
-});
-
-describe('fault corpus (the simulator)', () => {
-  cases.forEach((fault, i) => {
-    it(`${fault.mistake} → ${fault.mustFail.join(', ')}`, async () => {
-      const nickname = nickOf(i);
-      const mode = fault.mode ?? 'verify';
-      if (fault.prepare) await fault.prepare({ nickname, clients: sdkClients(sim.endpoint) });
-      if (fault.build) {
-        const built = await buildModule04(sim.endpoint, nickname, fault.build);
-        await fault.after?.(built);
-        await fault.switch?.(built, admin(sim.endpoint));
-      }
-      const run = await runSuiteChild({
-        E2E_ENDPOINT: fault.notAwsEndpoint ? notAwsEndpoint : sim.endpoint,
-        E2E_MODE: mode,
-        E2E_NICKNAME: fault.gradeNickname ?? nickname,
-        E2E_SIM_TIME_SCALE: TIME_SCALE,
-      });
-      const checks = run.report?.checks ?? [];
-      for (const c of checks) {
-        allCheckIds.add(c.id);
-        if (c.status === 'failed') failedSomewhere.add(c.id);
-      }
-      const seen = notPassing(run);
-      expect(run.exitCode, `exit code; not passing:\n${seen}`).toBe(1);
-
-      for (const id of fault.mustFail) expect(run.status(id), `${id} must fail; not passing:\n${seen}`).toBe('failed');
-      const message = run.reason(fault.mustFail[0]!);
-      for (const word of fault.messageContains) expect(message, `message of ${fault.mustFail[0]} must name "${word}"`).toContain(word);
-      for (const id of fault.mustPass ?? []) expect(run.status(id), `${id} must pass; not passing:\n${seen}`).toBe('passed');
-
-      const first = checks.findIndex((c) => c.id === fault.mustFail[0]);
-      const before = checks.slice(0, first).filter((c) => c.status === 'failed').map((c) => c.id);
-      expect(before, `checks before ${fault.mustFail[0]} must not fail`).toEqual([]);
-      const allowed = new Set([...fault.mustFail, ...(fault.mayFail ?? [])]);
-      const unexpected = checks.filter((c) => c.status === 'failed' && !allowed.has(c.id)).map((c) => `${c.id}: ${c.reason?.split('\n')[0]}`);
-      expect(unexpected, 'failures this mistake does not explain').toEqual([]);
-      for (const c of checks.filter((c) => c.status === 'skipped')) {
-        const stated = (mode === 'verify' && VERIFY_MODE_SKIPS.includes(c.id)) || /^depends on /.test(c.reason ?? '');
-        expect(stated, `${c.id} skipped without a stated dependency: ${c.reason}`).toBe(true);
-      }
-    });
-  });
-
-  it('every check of the suite failed in some case, or is listed with why it cannot be made to fail here', () => {
-    const never = [...allCheckIds].filter((id) => !failedSomewhere.has(id) && !(id in NOT_SHOWN_TO_FAIL));
-    expect(allCheckIds.size, 'checks seen in the reports').toBeGreaterThanOrEqual(40);
-    expect(never, 'checks no fault made fail').toEqual([]);
-    const listedButShown = Object.keys(NOT_SHOWN_TO_FAIL).filter((id) => failedSomewhere.has(id));
-    expect(listedButShown, 'listed as not shown, yet a case made them fail: take them off the list').toEqual([]);
-  });
+const realism = process.env.E2E_SIM_REALISM === 'aws' ? 'aws' : 'off';
+describeCorpus({
+  title: realism === 'aws' ? 'fault corpus (the simulator at AWS\'s hardest)' : 'fault corpus (the simulator)',
+  cases: [...corpus, ...moreCases],
+  realism,
+  timeScale: 0.02,
+  everyCheckFails: true,
 });

@@ -34,7 +34,7 @@ function sampleReport(overrides: Partial<Report> = {}): Report {
       { service: 'ecs', action: 'DescribeServices', ms: 9, error: 'ThrottlingException' },
     ],
     waits: [
-      { what: 'service ann-ecs-app-alb to run 3 tasks', ms: 1200, polls: 4, lastState: 'running 3', ok: true },
+      { what: 'service ann-ecs-app-alb to run 3 tasks', ms: 1200, polls: 4, lastState: 'running 3', ok: true, transient: 2, backoffMs: 300, transientBy: { ThrottlingException: 2 } },
       { what: `the tasks to be healthy ${EVIL}`, ms: 30_000, polls: 300, lastState: 'unhealthy (Target.Timeout)', ok: false },
     ],
     ...overrides,
@@ -105,6 +105,8 @@ describe('report.html', () => {
     expect(html.match(/<rect class="wait (ok|failed)"/g)).toEqual(['<rect class="wait ok"', '<rect class="wait failed"']);
     expect(html).toContain('30000 ms ✗');
     expect(html).toContain('unhealthy (Target.Timeout)');
+    // throttled polls are "asked again later", with the backoff they cost
+    expect(html).toContain('<td>2 × ThrottlingException; 300 ms backoff</td>');
     expect(renderHtml(sampleReport({ waits: [] }))).toContain('no waits recorded');
   });
 

@@ -78,6 +78,24 @@ describe('token buckets', () => {
     clock.t = 100; // 0.1 simulated s: one account token
     throttle.admit('elbv2', 'DescribeLoadBalancers');
   });
+
+  it("refill 'real': AWS's rates per real second whatever the time scale; switching keeps the tokens held", () => {
+    const clock = new ManualClock(0.01);
+    let real = 0;
+    const throttle = new Throttle(clock, 'simulated', () => real);
+    for (let i = 0; i < 50; i++) throttle.admit('ec2', 'DescribeSecurityGroups');
+    throttle.setRefill('real');
+    expect(throttle.refill).toBe('real');
+    clock.t = 60_000; // a simulated minute passes (0.6 s at this scale): no token in real time
+    expect(() => throttle.admit('ec2', 'DescribeSecurityGroups')).toThrow(expect.objectContaining({ code: 'RequestLimitExceeded' }));
+    real = 1_000; // one real second: 10 tokens (50 / 10)
+    for (let i = 0; i < 10; i++) throttle.admit('ec2', 'DescribeSecurityGroups');
+    expect(() => throttle.admit('ec2', 'DescribeSecurityGroups')).toThrow();
+    throttle.setRefill('simulated');
+    clock.t = 61_000; // back on simulated seconds: one simulated second, 10 tokens
+    for (let i = 0; i < 10; i++) throttle.admit('ec2', 'DescribeSecurityGroups');
+    expect(() => throttle.admit('ec2', 'DescribeSecurityGroups')).toThrow();
+  });
 });
 
 describe('on the wire (realism.throttling alone)', () => {

@@ -41,7 +41,8 @@ const AT: Array<{ nick: string; stopAfter?: Mistakes['stopAfter'] | 'nothing'; s
 
 beforeAll(async () => {
   sim = await startSim({ nicknames: AT.map((a) => a.nick), timeScale: 0.05 });
-  for (const a of AT) if (a.stopAfter !== 'nothing') await buildModule04(sim.endpoint, a.nick, a.stopAfter ? { stopAfter: a.stopAfter } : {});
+  // independent participants: built side by side, checked a few at a time (it.concurrent)
+  await Promise.all(AT.map((a) => (a.stopAfter === 'nothing' ? undefined : buildModule04(sim.endpoint, a.nick, a.stopAfter ? { stopAfter: a.stopAfter } : {}))));
 }, 300_000);
 
 afterAll(async () => {
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 describe('ecs-alb-e2e check at each step of the module', () => {
   for (const a of AT) {
-    it(`${a.nick}: built up to step ${a.step}`, async () => {
+    it.concurrent(`${a.nick}: built up to step ${a.step}`, async ({ expect }) => {
       const all = await check(a.nick);
       const done = all.stdout.split('\n').filter((l) => l.includes('✓ done')).map((l) => l.trim().split(/\s+/)[2]);
       expect(done, all.stdout + all.stderr).toEqual(['00-preflight', '01-target-group', '02-load-balancer', '03-service', '04-distribution', '05-old-service', '06-lockdown'].slice(0, a.step + 1));

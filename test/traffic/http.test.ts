@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { connect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SequentialSpread } from '../../helpers/traffic/stats.js';
-import { attribute, matchRuntimeId, parseHttpResponse, probeDirect, sampleThroughAlb } from '../../helpers/traffic/http.js';
+import { attribute, matchRuntimeId, parseHttpResponse, probeDirect, MAX_TRANSIENT_RETRIES, sampleThroughAlb } from '../../helpers/traffic/http.js';
 
 const HOST = '127.0.0.1';
 const IDS = ['0123456789ab', 'abcdef012345', 'fedcba987654'];
@@ -339,9 +339,31 @@ describe('sampleThroughAlb: transient failures', () => {
     });
     const sample = await sampleThroughAlb(origin(port), { maxRequests: 3, timeoutMs: 1_000 });
     expect(sample.answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(sample.answers[1]).toMatchObject({ status: 200, retriedAfter: 'HTTP 502' });
+    expect(sample.answers[1]).toMatchObject({ status: 200, retriedAfter: 'HTTP 502', attempts: 2 });
     expect(sample.retries).toBe(1);
     expect(connections.size).toBeGreaterThanOrEqual(2); // the retry came on a connection of its own
+  });
+
+  it('three 502s in a row (one stale connection per task, after a pause) are retried; a fourth is the answer', async () => {
+    let n = 0;
+    const port = await httpServer((_req, res) => {
+      n++;
+      if ((n >= 2 && n <= 4) || n >= 6) {
+        res.writeHead(502).end('502 Bad Gateway');
+        return;
+      }
+      res.end(`Hello from ${IDS[0]}!`);
+    });
+    // request 1: 200; request 2: 502, 502, 502, then 200 on the third retry; request 3: 502 on every one of its 4 attempts
+    const sample = await sampleThroughAlb(origin(port), { maxRequests: 3, timeoutMs: 1_000 });
+    expect(sample.answers.map((a) => [a.status, a.attempts])).toEqual([
+      [200, undefined],
+      [200, 1 + MAX_TRANSIENT_RETRIES],
+      [502, 1 + MAX_TRANSIENT_RETRIES],
+    ]);
+    expect(n).toBe(1 + 2 * (1 + MAX_TRANSIENT_RETRIES));
+    expect(sample.retries).toBe(2);
+    expect(sample.errors).toBe(1);
   });
 
   it('a target that answers 5xx every time still fails: the retry answers too, and counts', async () => {
