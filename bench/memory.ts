@@ -10,7 +10,7 @@ const kbOf = (status: string, field: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-function treeOf(pid: number): number[] {
+export function treeOf(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
     try {

@@ -1,6 +1,7 @@
 /**
- * `grade`: verifies every participant of a roster, read-only, each in a child process of
- * its own (a run sets process-wide state: env, vitest, the call log), a few at a time.
+ * `grade`: verifies every participant of a roster, read-only, each in a run of its own, a few at
+ * a time — in this process, on `--concurrency` slots of a suite host (helpers/run/suite-host.ts:
+ * a run's configuration and credentials travel with it, never through the environment).
  * Per participant DIR/<nickname>/ gets the run's reports and run.log; DIR gets summary.csv
  * and summary.html. Exit 0 when every roster row was graded, 1 when some could not be
  * (malformed row, no report), 2 on bad flags — one line, before any participant runs.
@@ -10,6 +11,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadWeights, WeightsError, type Weights } from '../helpers/grade/points.js';
 import { readManifest, rosterDigest } from '../helpers/grade/record.js';
 import { parseRoster, parseShard, RosterFormatError, ShardError } from '../helpers/grade/roster.js';
+import { inProcessRunner, SuiteHost } from '../helpers/grade/in-process.js';
 import { assumeRoleWithSts, grade, runChildSuite, type GradeDeps, type GradeOptions } from '../helpers/grade/runner.js';
 
 export { childEnv, grade, type AssumeRoleRequest, type ChildRun, type GradeDeps, type GradeOptions } from '../helpers/grade/runner.js';
@@ -129,6 +131,7 @@ export async function checkGradeOptions(raw: RawOptions): Promise<GradeOptions> 
   };
 }
 
+/** A child process per participant (`runChild`); the CLI grades in its own process instead (gradeCommand). */
 export const defaultGradeDeps: GradeDeps = {
   assumeRole: assumeRoleWithSts,
   runChild: runChildSuite,
@@ -136,7 +139,12 @@ export const defaultGradeDeps: GradeDeps = {
   env: process.env,
 };
 
-export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {
+/**
+ * `deps` given: graded with them. Not given: every participant's run in this process, on
+ * `--concurrency` slots of a suite host (helpers/run/suite-host.ts) — ≈ 190 MB and a fraction of a
+ * CPU-second a participant instead of a process and a vitest of its own.
+ */
+export function gradeCommand(deps?: GradeDeps): Command {
   const cmd = new Command('grade')
     .description("grade a roster of participants, read-only (verify mode), each in its own run; writes DIR/summary.csv, DIR/summary.html and DIR/<nickname>/ reports")
     .requiredOption('--roster <file>', 'CSV with a header: nickname,region[,profile][,role_arn][,external_id]')
@@ -161,13 +169,20 @@ export function gradeCommand(deps: GradeDeps = defaultGradeDeps): Command {
     }
     // Ctrl-C: stop starting participants, stop the running ones, keep every finished one
     const interrupt = new AbortController();
+    const log = (deps ?? defaultGradeDeps).log;
     const onSignal = () => {
-      deps.log('interrupted: stopping the running participants; finished ones are kept (run again with --resume)');
+      log('interrupted: stopping the running participants; finished ones are kept (run again with --resume)');
       interrupt.abort();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const { exitCode } = await grade(options, { ...deps, signal: interrupt.signal });
-    process.exit(exitCode);
+    const host = deps ? undefined : new SuiteHost(options.concurrency, log);
+    try {
+      const { exitCode } = await grade(options, { ...(deps ?? { ...defaultGradeDeps, runChild: inProcessRunner(host!) }), signal: interrupt.signal });
+      await host?.close();
+      process.exit(exitCode);
+    } finally {
+      await host?.close(); // a grading that threw: the threads stop too
+    }
   });
 }

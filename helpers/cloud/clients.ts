@@ -133,6 +133,8 @@ export function sdkConfig(profile: TargetProfile) {
     region: profile.region,
     ...(profile.endpoint ? { endpoint: profile.endpoint } : {}),
     ...(profile.credentials ? { credentials: profile.credentials } : {}),
+    // the SDK's `profile` option: the default chain reads that profile (and skips environment keys)
+    ...(profile.awsProfile && !profile.credentials ? { profile: profile.awsProfile } : {}),
     maxAttempts: SDK_MAX_ATTEMPTS,
     retryMode: 'adaptive',
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },

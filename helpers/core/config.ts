@@ -39,6 +39,9 @@ export interface Config {
   amiParameter?: string;
   /** Test seam of the teardown proof: a provision run that fails at this spec (E2E_TEST_FAIL_AT). */
   testFailAt?: string;
+  /** Test seams of the grading isolation proof: the run's worker blocks for good (E2E_TEST_HANG_AT) or dies (E2E_TEST_CRASH_AT) at this spec. */
+  testHangAt?: string;
+  testCrashAt?: string;
   /**
    * E2E_EGRESS_CANARY=host:port: a listener outside the checked account that this runner should
    * reach on a high port — the positive control of "a task gives no answer" in verify mode. The
@@ -47,6 +50,14 @@ export interface Config {
   egressCanary?: string;
   /** E2E_SIM_REALISM=aws: the in-process simulator plays AWS at its hardest (README, "--realism aws"). */
   simRealism: 'off' | 'aws';
+  /**
+   * Target aws, set by the grader for one participant (their assumed role's temporary credentials,
+   * or their profile): several participants' runs share the grading process, so their access
+   * travels with the run's configuration to the SDK clients, never through the environment.
+   * Undefined: the default credential chain (no variable is read for these).
+   */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  awsProfile?: string;
   /** GITHUB_ACTIONS=true: the run is a GitHub Actions step (its report goes to the step summary, failures to annotations). */
   githubActions: boolean;
   /** GITHUB_STEP_SUMMARY: the file GitHub Actions shows as the step's summary (Markdown, appended to). */
@@ -200,6 +211,8 @@ export function parseConfig(env: Env = process.env): Config {
     appImage: env.E2E_APP_IMAGE || undefined,
     amiParameter: env.E2E_AMI_PARAMETER || undefined,
     testFailAt: env.E2E_TEST_FAIL_AT || undefined,
+    testHangAt: env.E2E_TEST_HANG_AT || undefined,
+    testCrashAt: env.E2E_TEST_CRASH_AT || undefined,
     egressCanary: hostPort('E2E_EGRESS_CANARY', env.E2E_EGRESS_CANARY),
     simRealism: oneOf(env, 'E2E_SIM_REALISM', ['off', 'aws'] as const, 'off'),
     // GitHub sets these on its runners; a value other than 'true' is not GitHub Actions

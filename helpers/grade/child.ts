@@ -1,7 +1,8 @@
 /**
- * One participant's run: `ecs-alb-e2e run` in a child process of its own (a run sets
- * process-wide state: vitest, signal handlers), with an environment that holds only that
- * participant's access, and STS AssumeRole for their grader role.
+ * One participant's run as a child process: `ecs-alb-e2e run` with an environment that holds
+ * only that participant's access (what `grade` did before participants shared its process,
+ * helpers/grade/in-process.ts; still there for a library caller), and STS AssumeRole for their
+ * grader role.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -31,7 +32,13 @@ export interface AssumeRoleRequest {
 }
 
 export interface ChildRun {
+  /** The participant's run settings (E2E_*, and for a child process its whole environment). */
   env: NodeJS.ProcessEnv;
+  /**
+   * Target aws: the same access as in `env`, as values, for a run that shares the grading process
+   * (helpers/grade/in-process.ts): there it goes into the run's configuration, not the environment.
+   */
+  access?: { credentials?: TemporaryCredentials; profile?: string };
   logFile: string;
   timeoutMs: number;
   /** Aborted on Ctrl-C of the grader: the run is stopped like a timeout. */
@@ -82,18 +89,32 @@ function tsxCli(): string {
   return join(dirname(pkg), 'dist', 'cli.mjs');
 }
 
+/** run.log: written whole lines at a time, each redacted (a secret is never split across two writes). */
+export function runLog(logFile: string, redact: (s: string) => string = (s) => s): { write(chunk: Buffer | string): void; end(): Promise<void> } {
+  const file = createWriteStream(logFile);
+  let pending = '';
+  const writeLines = (chunk: Buffer | string, final = false) => {
+    pending += chunk.toString();
+    const cut = final ? pending.length : pending.lastIndexOf('\n') + 1;
+    if (cut > 0) file.write(redact(pending.slice(0, cut)));
+    pending = pending.slice(cut);
+  };
+  return {
+    write: (chunk) => writeLines(chunk),
+    end: () =>
+      new Promise<void>((done) => {
+        writeLines('', true);
+        file.end(() => done());
+      }),
+  };
+}
+
 /** `tsx cli/main.ts run` in a child; its output goes to the participant's run.log, redacted. */
 export function runChildSuite(run: ChildRun): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
-    const file = createWriteStream(run.logFile);
+    const log = runLog(run.logFile, run.redact);
     const redact = run.redact ?? ((s: string) => s);
-    let pending = '';
-    const writeLines = (chunk: Buffer, final = false) => {
-      pending += chunk.toString('utf8');
-      const cut = final ? pending.length : pending.lastIndexOf('\n') + 1;
-      if (cut > 0) file.write(redact(pending.slice(0, cut)));
-      pending = pending.slice(cut);
-    };
+    const writeLines = (chunk: Buffer) => log.write(chunk);
     const child = spawn(process.execPath, [tsxCli(), join(ROOT, 'cli', 'main.ts'), 'run'], { cwd: ROOT, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let lastErrorLine: string | undefined;
     child.stdout.on('data', (chunk: Buffer) => writeLines(chunk));
@@ -126,13 +147,12 @@ export function runChildSuite(run: ChildRun): Promise<ChildResult> {
     };
     child.once('error', (err) => {
       done();
-      file.end();
+      void log.end();
       reject(err);
     });
     child.once('close', (code, signal) => {
       done();
-      writeLines(Buffer.alloc(0), true);
-      file.end(() => resolvePromise({ exitCode: code ?? (signal ? 128 : null), timedOut, ...(interrupted ? { interrupted } : {}), lastErrorLine }));
+      void log.end().then(() => resolvePromise({ exitCode: code ?? (signal ? 128 : null), timedOut, ...(interrupted ? { interrupted } : {}), lastErrorLine }));
     });
   });
 }

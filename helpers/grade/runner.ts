@@ -1,5 +1,6 @@
 /**
- * Grading a roster: every participant verified read-only, each in a child run of its own, a
+ * Grading a roster: every participant verified read-only, each in a run of its own (`runChild`:
+ * in the grader's process by default, helpers/grade/in-process.ts; or a child process), a
  * few at a time. A participant is graded into a fresh DIR/.grading-<nickname>/ that replaces
  * DIR/<nickname>/ only when it is done — so Ctrl-C, a crash or a re-grade never leaves a
  * finished participant's reports half-overwritten, and --resume knows who is done (grade.json).
@@ -100,7 +101,8 @@ export async function gradeParticipant(entry: RosterEntry, options: GradeOptions
     outcome = { ...base, state: 'error', error: redactor.redact(credentials) };
   } else {
     const env = childEnv(entry, options, work, credentials, deps.env ?? {});
-    const result = await deps.runChild({ env, logFile: join(work, 'run.log'), timeoutMs: options.timeoutMs, signal: deps.signal, redact: redactor.redact });
+    const access = options.target !== 'aws' ? undefined : credentials ? { credentials } : entry.profile ? { profile: entry.profile } : undefined;
+    const result = await deps.runChild({ env, ...(access ? { access } : {}), logFile: join(work, 'run.log'), timeoutMs: options.timeoutMs, signal: deps.signal, redact: redactor.redact });
     if (result.interrupted) {
       rmSync(work, { recursive: true, force: true });
       return undefined;

@@ -15,11 +15,14 @@ export class BadInput extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-/** Everything that can be known wrong before touching a cloud. Throws BadInput with one line. */
-export async function preflight(env: Env): Promise<Config> {
+/**
+ * Everything that can be known wrong before touching a cloud. Throws BadInput with one line.
+ * `access`: a graded participant's credentials or profile (helpers/run/suite-host.ts).
+ */
+export async function preflight(env: Env, access: Pick<Config, 'awsCredentials' | 'awsProfile'> = {}): Promise<Config> {
   let config: Config;
   try {
-    config = parseConfig(env);
+    config = { ...parseConfig(env), ...access };
   } catch (err) {
     if (err instanceof ConfigError) throw new BadInput(err.message);
     throw err;

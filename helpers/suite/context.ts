@@ -392,13 +392,25 @@ export class E2e {
 }
 
 let current: E2e | undefined;
+let currentKey: string | undefined;
 
-/** The run's context, built once per worker from the configuration the main process provided. */
+/**
+ * The run's context, built once per run from the configuration the main process provided. A
+ * worker may outlive a run (grading keeps it for the next participant: helpers/run/persistent-threads.ts)
+ * and its modules stay loaded: a configuration other than the current context's (compared by
+ * value: each request to the worker brings its own copy; no two runs share a run id) means
+ * another run — a new context, the old one's clients closed.
+ */
 export function e2e(): E2e {
-  if (!current) {
-    const config = inject(RUN_CONFIG);
-    if (!config) throw new Error('no run configuration was provided to the worker: run the specs with `ecs-alb-e2e run` or vitest.e2e.config.ts');
-    current = new E2e(config, profileFor(config));
+  const config = inject(RUN_CONFIG);
+  if (!config) throw new Error('no run configuration was provided to the worker: run the specs with `ecs-alb-e2e run` or vitest.e2e.config.ts');
+  if (current?.config !== config) {
+    const key = JSON.stringify(config);
+    if (currentKey !== key) {
+      current?.clients.destroy();
+      current = new E2e(config, profileFor(config));
+      currentKey = key;
+    }
   }
-  return current;
+  return current!;
 }

@@ -103,10 +103,23 @@ function runCheck<T>(id: string, title: string, fn: (ctx: E2e, test: TestContext
 }
 
 export function step(spec: string) {
+  const seams = inject(RUN_CONFIG);
   // Test seam for the teardown proof: a provision run that fails at this spec.
-  if (inject(RUN_CONFIG)?.testFailAt === spec) {
+  if (seams?.testFailAt === spec) {
     it(`[${spec}.injected-failure] fails on purpose (E2E_TEST_FAIL_AT)`, () => {
       throw new Error(`injected failure at ${spec} (E2E_TEST_FAIL_AT)`);
+    });
+  }
+  // Test seams for the grading isolation proof: the worker's event loop blocked for good (no timer,
+  // no cancel can reach it: only terminating the worker ends it), or the worker gone mid-run.
+  if (seams?.testHangAt === spec) {
+    it(`[${spec}.injected-hang] blocks the worker for good (E2E_TEST_HANG_AT)`, () => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    });
+  }
+  if (seams?.testCrashAt === spec) {
+    it(`[${spec}.injected-crash] ends the worker (E2E_TEST_CRASH_AT)`, () => {
+      (process as unknown as { reallyExit(code: number): never }).reallyExit(70);
     });
   }
   return {

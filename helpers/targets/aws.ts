@@ -5,13 +5,16 @@ import type { Target, TargetProfile } from './profile.js';
 export const awsTarget: Target = {
   name: 'aws',
   deploysBaseline: true,
-  async preflight() {
+  async preflight(config: Config) {
+    // a participant's assumed-role credentials were just issued by STS: nothing to look for
+    if (config.awsCredentials) return null;
     const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
     try {
-      await defaultProvider()();
+      await defaultProvider(config.awsProfile ? { profile: config.awsProfile } : {})();
       return null;
     } catch (err) {
-      return `E2E_TARGET=aws: no AWS credentials in the default chain (env, profile, SSO, instance role): ${(err as Error).message.split('\n')[0]}`;
+      const where = config.awsProfile ? `for profile ${config.awsProfile} (the roster's profile column) in the shared AWS config files` : 'in the default chain (env, profile, SSO, instance role)';
+      return `E2E_TARGET=aws: no AWS credentials ${where}: ${(err as Error).message.split('\n')[0]}`;
     }
   },
   async start() {
@@ -21,6 +24,8 @@ export const awsTarget: Target = {
     return {
       name: 'aws',
       region: config.region,
+      ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
+      ...(config.awsProfile ? { awsProfile: config.awsProfile } : {}),
       capabilities: {},
       timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, requestTimeoutMs: 10_000, settleMs: 60_000 },
       taskHost: (instancePublicIp) => instancePublicIp,

@@ -44,8 +44,10 @@ export interface TargetProfile {
   region: string;
   /** The API endpoint; undefined on real AWS (the SDK's own). */
   endpoint?: string;
-  /** Static test credentials for emulators; undefined means the default credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Static credentials (emulators' test keys, a graded participant's assumed role); undefined means the default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** A named profile of the shared AWS config files for the default chain (a graded participant's roster `profile`). */
+  awsProfile?: string;
   capabilities: Capabilities;
   timing: Timing;
   albAddress(dnsName: string, port: number, loadBalancerArn?: string): AlbAddress;
