@@ -31,8 +31,17 @@ export interface Timing {
   pollMs: number;
   /** Upper bound for any one wait (ALB provisioning, tasks starting, draining). */
   waitTimeoutMs: number;
-  /** How long a direct probe waits for an answer before calling it "no answer". */
+  /**
+   * How long a direct probe waits for an answer: the positive control's whole budget, and the
+   * most a negative probe ("no answer") ever waits.
+   */
   directProbeTimeoutMs: number;
+  /**
+   * The least a negative probe waits before "no answer" counts, however fast the positive
+   * control answered (helpers/traffic/http.ts negativeProbeTimeoutMs). Real networks get the
+   * whole directProbeTimeoutMs (floor = ceiling): a derived timeout is for loopback targets only.
+   */
+  directProbeFloorMs: number;
   /** Per-request timeout for traffic through the ALB. */
   requestTimeoutMs: number;
   /** Verify mode: how long a transitional state may take to settle before it is the verdict. */

@@ -28,6 +28,8 @@ export const simTarget: Target = {
         // the slowest simulated path (300 s deregistration delay) plus slack, scaled
         waitTimeoutMs: Math.max(10_000, 600_000 * scale),
         directProbeTimeoutMs: 1_000,
+        // loopback: a task answers a direct probe in a few ms; see negativeProbeTimeoutMs for the factor
+        directProbeFloorMs: 200,
         requestTimeoutMs: Math.max(2_000, 20_000 * scale),
         settleMs: Math.max(3_000, 60_000 * scale),
       },
