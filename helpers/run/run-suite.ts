@@ -48,7 +48,10 @@ export interface RunOutcome {
   report?: Report;
 }
 
+// From the sources: the package root. From the build (scripts/build.js): dist/, where the
+// config and the specs are JavaScript and the config is imported as it is, not bundled first.
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
+const COMPILED = import.meta.url.endsWith('.js');
 
 export interface RunSuiteOptions {
   /** Only the spec files whose names start so (the self-check's --step N: 00-… to 0N-…). */
@@ -83,7 +86,8 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   );
   const vitest = await createVitest('test', {
     root: PACKAGE_ROOT,
-    config: join(PACKAGE_ROOT, 'vitest.e2e.config.ts'),
+    config: join(PACKAGE_ROOT, COMPILED ? 'vitest.e2e.config.js' : 'vitest.e2e.config.ts'),
+    ...(COMPILED ? { configLoader: 'native' as const } : {}),
     watch: false,
     provide: { [RUN_CONFIG]: target.config },
     // E2E_BAIL=1: stop at the first failing check (what was created so far is still removed)
