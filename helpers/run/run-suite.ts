@@ -80,6 +80,8 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
     import('vitest/node'),
     import('../report/html.js'),
   ]);
+  // the simulator answers while it seeds the baseline; a seeding that fails fails every call, and says why here
+  target.ready.catch((err: unknown) => process.stderr.write(`target: could not set up its start state: ${(err as Error).stack ?? err}\n`));
   const reporter = new E2eReporter(
     { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
     { reportDir, mainProcessCalls: target.calls, extra: renderHtmlReport },

@@ -71,6 +71,11 @@ export interface StartedTarget {
   endpoint?: string;
   /** host:port of an egress canary the target offers (the simulator's "outside world"). */
   egressCanary?: string;
+  /**
+   * Resolves when the target's start state is in place, where start() returned before that (the
+   * simulator answers while it seeds: requests wait at the target meanwhile); rejects if it failed.
+   */
+  ready?: Promise<void>;
   stop(): Promise<void>;
 }
 
