@@ -37,8 +37,9 @@ export interface Term {
   scaledMs: number;
 }
 
-const TASK_PROVISIONING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const PROVISIONING_MS = ([\d_]+);/, unit: 'ms' } as const;
-const TASK_PENDING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const PENDING_MS = ([\d_]+);/, unit: 'ms' } as const;
+// the means (sim/realism/jitter.ts; without --realism aws they are the durations themselves)
+const TASK_PROVISIONING = { file: 'sim/realism/jitter.ts', pattern: /^export const PROVISIONING_MS = ([\d_]+);/, unit: 'ms' } as const;
+const TASK_PENDING = { file: 'sim/realism/jitter.ts', pattern: /^export const PENDING_MS = ([\d_]+);/, unit: 'ms' } as const;
 const TASK_STOPPING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const STOPPING_MS = ([\d_]+);/, unit: 'ms' } as const;
 
 const PATH: TermSource[] = [
