@@ -25,7 +25,7 @@ export function buildProduct(root: string): void {
 
 const MARKERS = {
   vitestStarted: /^\s*RUN\s+v\d/,
-  firstSpecDone: /specs\/00-preflight\.spec\.ts/,
+  firstSpecDone: /specs\/00-preflight\.spec\.[jt]s/,
   vitestDone: /JUNIT report written/,
   reportWritten: /^report: .* passed/,
 };
@@ -58,7 +58,7 @@ function vitestDuration(output: string): E2eRun['vitest'] {
 
 function junitTimes(xml: string): { specsMs: number; specMs: Record<string, number> } {
   const specMs: Record<string, number> = {};
-  for (const m of xml.matchAll(/<testsuite name="specs\/([^"]+)\.spec\.ts"[^>]*?time="([\d.]+)"/g)) specMs[m[1]!] = round(Number(m[2]) * 1000);
+  for (const m of xml.matchAll(/<testsuite name="specs\/([^"]+)\.spec\.[jt]s"[^>]*?time="([\d.]+)"/g)) specMs[m[1]!] = round(Number(m[2]) * 1000);
   return { specsMs: round(Object.values(specMs).reduce((a, b) => a + b, 0)), specMs };
 }
 

@@ -66,8 +66,8 @@ const phases = {
 };
 // where the wall time goes: each phase, the cloud's delays in it, the suite's own unavoidable waits, the rest
 const breakdown = [
-  { phase: 'spawn → vitest starts (node, tsx, CLI import, preflight, simulator start, createVitest)', wallMs: phases.startToVitest, cloudMs: cloudIn('start'), suiteWaitMs: 0 },
-  { phase: 'vitest outside the specs (worker, spec/helper transform and import, reporters)', wallMs: phases.vitestOutsideSpecs, cloudMs: 0, suiteWaitMs: 0 },
+  { phase: 'spawn → vitest starts (node, CLI import, preflight, simulator listening, vitest/node import, createVitest)', wallMs: phases.startToVitest, cloudMs: cloudIn('start'), suiteWaitMs: 0 },
+  { phase: 'vitest outside the specs (worker start, spec/helper/SDK import, waiting for the seeding, reporters)', wallMs: phases.vitestOutsideSpecs, cloudMs: 0, suiteWaitMs: 0 },
   { phase: 'the specs (junit durations)', wallMs: phases.specs, cloudMs: cloudIn('specs'), suiteWaitMs: med((r) => r.probeTimeoutMs) ?? path.suiteWaitsMs },
   { phase: 'vitest close, teardown, simulator close', wallMs: phases.teardownAndClose, cloudMs: cloudIn('teardown'), suiteWaitMs: 0 },
   { phase: 'report line → process exit', wallMs: phases.exit, cloudMs: 0, suiteWaitMs: 0 },
