@@ -10,7 +10,7 @@
  *
  * Not on the path (so not counted): the drain probe of spec 05 (runs beside the scale-in),
  * placement retries (none happen on a right run), health-check and target timeouts (only on
- * failures), the ALB's 200 ms timeout floors (same), and the suite's own waits — the 1 s
+ * failures), the ALB's 200 ms timeout floors (same), and the suite's own waits — the
  * negative probe of 06-lockdown is listed apart in SUITE_WAITS.
  */
 import { readFileSync } from 'node:fs';
@@ -37,8 +37,9 @@ export interface Term {
   scaledMs: number;
 }
 
-const TASK_PROVISIONING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const PROVISIONING_MS = ([\d_]+);/, unit: 'ms' } as const;
-const TASK_PENDING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const PENDING_MS = ([\d_]+);/, unit: 'ms' } as const;
+// the means (sim/realism/jitter.ts; without --realism aws they are the durations themselves)
+const TASK_PROVISIONING = { file: 'sim/realism/jitter.ts', pattern: /^export const PROVISIONING_MS = ([\d_]+);/, unit: 'ms' } as const;
+const TASK_PENDING = { file: 'sim/realism/jitter.ts', pattern: /^export const PENDING_MS = ([\d_]+);/, unit: 'ms' } as const;
 const TASK_STOPPING = { file: 'sim/dataplane/scheduler.ts', pattern: /^const STOPPING_MS = ([\d_]+);/, unit: 'ms' } as const;
 
 const PATH: TermSource[] = [
@@ -72,9 +73,11 @@ const PATH: TermSource[] = [
 
 /** Waits the suite itself must sit out on a right run (not the cloud's delays). */
 const SUITE_WAITS: TermSource[] = [
-  // 06-lockdown: "no answer within the timeout" can only be seen by waiting the timeout out
-  // (helpers/targets/sim.ts, the sim profile's directProbeTimeoutMs; the 3 probes run at once).
-  { phase: 'specs', what: '06: direct probes wait out their timeout', file: 'helpers/targets/sim.ts', pattern: /directProbeTimeoutMs: ([\d_]+),/, unit: 'ms' },
+  // 06-lockdown: "no answer within the timeout" can only be seen by waiting the timeout out; the
+  // timeout is 20 round trips of the positive control, at least the sim profile's floor
+  // (helpers/traffic/http.ts negativeProbeTimeoutMs, helpers/targets/sim.ts directProbeFloorMs;
+  // the 3 probes run at once). The floor is listed; each run's report has the timeout it used.
+  { phase: 'specs', what: '06: direct probes wait out their timeout (floor)', file: 'helpers/targets/sim.ts', pattern: /directProbeFloorMs: ([\d_]+),/, unit: 'ms' },
 ];
 
 function resolveTerms(root: string, sources: TermSource[], clock: SimClock | undefined): Term[] {

@@ -49,6 +49,11 @@ export interface SimContext {
   consistency: Consistency;
   /** Simulated seconds after which an INACTIVE service is purged; undefined: never. */
   purgeInactiveAfterS?: number;
+  /**
+   * While the scenario is still being seeded (startSim's `answerWhileSeeding`): every request
+   * the gateway receives waits for it first, so nobody sees a half-built start state.
+   */
+  seeding?: Promise<void>;
 }
 
 export type Handler = (params: any, ctx: SimContext) => unknown | Promise<unknown>;

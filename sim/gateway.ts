@@ -57,6 +57,8 @@ async function route(
   res: ServerResponse,
   options: GatewayOptions,
 ): Promise<void> {
+  // not the simulated cloud: the simulator's own start-up (SimContext.seeding)
+  if (ctx.seeding) await ctx.seeding;
   const url = req.url ?? '/';
   if (url.startsWith('/_sim/')) return handleAdmin(ctx, req, res, await readBody(req));
 

@@ -71,6 +71,13 @@ export interface SimOptions {
    * or 3600 with realism 'aws' (see sim/realism/lifecycle.ts for why).
    */
   purgeInactiveAfterS?: number;
+  /**
+   * Resolve as soon as the gateway listens, before the scenario is seeded (the baseline's old
+   * service takes its simulated task start, 0.7 s at time scale 0.1): a caller that has its own
+   * start-up to do (the suite starting vitest) does it meanwhile. Requests that arrive before the
+   * seeding is done wait for it; `seeded` says when. Default false: resolve once seeded.
+   */
+  answerWhileSeeding?: boolean;
 }
 
 export interface GatewayListen {
@@ -97,6 +104,8 @@ export interface RunningSim {
   /** "host:port" of a listener outside the account answering `ok\n`: the positive control for direct probes. */
   egressCanary: string;
   ctx: SimContext;
+  /** Resolves once the scenario is seeded (at once unless `answerWhileSeeding`); rejects if seeding failed. */
+  seeded: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,11 +159,20 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     throw err;
   }
 
-  if ((options.scenario ?? 'baseline') === 'baseline') {
-    const baseline = { capacityProvider: options.capacityProvider };
-    for (const nick of options.nicknames?.length ? options.nicknames : ['nick']) await seedBaseline(ctx, nick, baseline);
+  const seeding = (async () => {
+    if ((options.scenario ?? 'baseline') === 'baseline') {
+      const baseline = { capacityProvider: options.capacityProvider };
+      for (const nick of options.nicknames?.length ? options.nicknames : ['nick']) await seedBaseline(ctx, nick, baseline);
+    } else {
+      seedEmpty(ctx);
+    }
+  })();
+  if (options.answerWhileSeeding) {
+    ctx.seeding = seeding;
+    // requests after this see the seeded state without waiting; a failed seeding keeps failing them
+    seeding.then(() => (ctx.seeding = undefined), () => undefined);
   } else {
-    seedEmpty(ctx);
+    await seeding;
   }
 
   let closed = false;
@@ -164,6 +182,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     region,
     egressCanary: canary.address,
     ctx,
+    seeded: seeding,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,7 +5,7 @@ import { sampleAcrossTasks } from '../helpers/traffic/distribution.js';
 import { describeRule, fromRulesApi, rulesAllowOnlyFrom } from '../helpers/cloud/sg-rules.js';
 import { need, Skip, step } from '../helpers/suite/step.js';
 import type { E2e } from '../helpers/suite/context.js';
-import { probeDirect, probeEgress } from '../helpers/traffic/http.js';
+import { negativeProbeTimeoutMs, probeDirect, probeEgress } from '../helpers/traffic/http.js';
 
 const s = step('06-lockdown');
 
@@ -17,7 +17,7 @@ const answeredBefore = s.given(
     const tasks = await ctx.taskEndpoints(svc.value.serviceName!);
     const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, ctx.profile.timing.directProbeTimeoutMs)));
     probes.forEach((p, i) => expect(p.outcome, `task ${tasks[i]!.taskId} at ${tasks[i]!.publicIp}:${tasks[i]!.hostPort} before the lockdown: ${p.detail}`).toBe('answered'));
-    return { value: tasks, evidence: { probes: probes.map((p) => p.detail) } };
+    return { value: { tasks, probes }, evidence: { probes: probes.map((p) => `${p.detail} in ${p.ms} ms`) } };
   },
   {
     skipIf: (ctx) =>
@@ -85,7 +85,8 @@ s.check(
   async (ctx) => {
     const tasks = await addresses.get();
     const control = await positiveControl(ctx);
-    const timeoutMs = ctx.profile.timing.directProbeTimeoutMs;
+    // as long as many of the control's round trips, within the target's floor and ceiling
+    const timeoutMs = negativeProbeTimeoutMs(control.roundTripMs, ctx.profile.timing);
     const probes = await Promise.all(tasks.map((t) => probeDirect(t.publicIp, t.hostPort, timeoutMs)));
     probes.forEach((p, i) => {
       const t = tasks[i]!;
@@ -95,7 +96,7 @@ s.check(
           : p.detail;
       expect(p.outcome, `task ${t.taskId} at ${t.publicIp}:${t.hostPort}: expected no answer within ${timeoutMs} ms; ${why}`).toBe('timeout');
     });
-    return { evidence: { probes: probes.map((p) => p.detail), positiveControl: control } };
+    return { evidence: { probes: probes.map((p) => p.detail), positiveControl: control.detail, controlRoundTripMs: control.roundTripMs, timeoutMs } };
   },
   { skipIf: (ctx) => ctx.profile.capabilities.noSgEnforcement },
 );
@@ -105,10 +106,11 @@ s.check(
  * whose own network drops outbound high ports sees a timeout too. The control is the before-probe
  * (provision mode) or the egress canary; without either the check is skipped, never passed.
  */
-async function positiveControl(ctx: E2e): Promise<string> {
+async function positiveControl(ctx: E2e): Promise<{ detail: string; roundTripMs: number }> {
   if (ctx.provisioning) {
-    await answeredBefore.get();
-    return 'every task answered directly before the lockdown (lockdown.direct-reachable-before)';
+    const before = await answeredBefore.get();
+    const roundTripMs = Math.max(...before.probes.map((p) => p.ms));
+    return { detail: `every task answered directly before the lockdown (lockdown.direct-reachable-before), the slowest in ${roundTripMs} ms`, roundTripMs };
   }
   const canary = ctx.config.egressCanary;
   if (!canary) {
@@ -121,5 +123,5 @@ async function positiveControl(ctx: E2e): Promise<string> {
   if (probe.outcome !== 'answered') {
     throw new Skip(`no positive control: the egress canary ${canary} did not answer this runner (${probe.detail}), so "no answer" from a task would prove nothing`);
   }
-  return `the egress canary ${canary} answered this runner in ${probe.ms} ms`;
+  return { detail: `the egress canary ${canary} answered this runner in ${probe.ms} ms`, roundTripMs: probe.ms };
 }

@@ -2,14 +2,16 @@
  * The SDK clients every target shares, with a recorded call log and, in verify mode, a
  * guard that refuses anything but Describe*, List* and Get* before it leaves the process.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { STSClient } from '@aws-sdk/client-sts';
+import { EC2, ECS, ELBv2, STS } from './sdk.js';
 import type { Mode } from '../core/config.js';
 import { waitFor, type WaitRecord } from '../core/waits.js';
 import type { TargetProfile } from '../targets/profile.js';
 import { throttled } from './errors.js';
+
+const { EC2Client } = EC2;
+const { ECSClient } = ECS;
+const { ElasticLoadBalancingV2Client } = ELBv2;
+const { STSClient } = STS;
 
 export interface ApiCall {
   service: string;
@@ -31,10 +33,10 @@ export class ReadOnlyViolation extends Error {
 export const READ_ONLY_ACTION = /^(Describe|List|Get)[A-Z]/;
 
 export interface Clients {
-  ecs: ECSClient;
-  elb: ElasticLoadBalancingV2Client;
-  ec2: EC2Client;
-  sts: STSClient;
+  ecs: InstanceType<typeof ECSClient>;
+  elb: InstanceType<typeof ElasticLoadBalancingV2Client>;
+  ec2: InstanceType<typeof EC2Client>;
+  sts: InstanceType<typeof STSClient>;
   calls: ApiCall[];
   destroy(): void;
 }

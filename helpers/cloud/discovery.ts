@@ -4,44 +4,15 @@
  * match, the links (service → target group → listener → ALB → its security groups) find the
  * resource, and the note says so.
  */
-import {
-  DescribeInstancesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  paginateDescribeSecurityGroupRules,
-  type Instance,
-  type SecurityGroup,
-  type SecurityGroupRule,
-  type Subnet,
-} from '@aws-sdk/client-ec2';
-import {
-  DescribeCapacityProvidersCommand,
-  DescribeClustersCommand,
-  DescribeContainerInstancesCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  paginateListContainerInstances,
-  paginateListServices,
-  paginateListTasks,
-  type CapacityProvider,
-  type Cluster,
-  type ContainerInstance,
-  type Service,
-  type Task,
-  type TaskDefinition,
-} from '@aws-sdk/client-ecs';
-import {
-  DescribeTargetHealthCommand,
-  paginateDescribeListeners,
-  paginateDescribeLoadBalancers,
-  paginateDescribeTargetGroups,
-  type Listener,
-  type LoadBalancer,
-  type TargetGroup,
-  type TargetHealthDescription,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Instance, SecurityGroup, SecurityGroupRule, Subnet } from '@aws-sdk/client-ec2';
+import type { CapacityProvider, Cluster, ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Listener, LoadBalancer, TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2, ECS, ELBv2 } from './sdk.js';
 import type { Clients } from './clients.js';
+
+const { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, paginateDescribeSecurityGroupRules } = EC2;
+const { DescribeCapacityProvidersCommand, DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, paginateListContainerInstances, paginateListServices, paginateListTasks } = ECS;
+const { DescribeTargetHealthCommand, paginateDescribeListeners, paginateDescribeLoadBalancers, paginateDescribeTargetGroups } = ELBv2;
 
 export class NotFound extends Error {
   constructor(message: string) {

@@ -3,27 +3,19 @@
  * e2e:run=<id>); sweep.ts removes them again. Nothing else in helpers/ writes.
  * Nothing here runs in verify mode: the clients there refuse writes anyway.
  */
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
-import { CreateServiceCommand, DeleteServiceCommand, UpdateServiceCommand, type Service, type TaskDefinition } from '@aws-sdk/client-ecs';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  type LoadBalancer,
-  type TargetGroup,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CloudFormationClient, type CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
-import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { LoadBalancer, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { CloudFormationClientConfig } from '@aws-sdk/client-cloudformation';
 import { instrument, type Clients } from './clients.js';
-import { deleteBaseline, deployBaseline } from './baseline-stack.js';
+import { cloudFormation, EC2, ECS, ELBv2 } from './sdk.js';
 import { listenersOf, loadBalancersAll, securityGroupByName, securityGroupRules, serviceByName, targetGroupsAll } from './discovery.js';
 import { MODULE04 } from '../../fixtures/module04.js';
 import { retryEventual } from '../core/waits.js';
 import { ecsTags, runTags } from './tags.js';
+
+const { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, RevokeSecurityGroupIngressCommand } = EC2;
+const { CreateServiceCommand, DeleteServiceCommand, UpdateServiceCommand, DescribeClustersCommand } = ECS;
+const { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand } = ELBv2;
 
 const { targetGroup: TG, loadBalancer: LB, service: SVC, lockdown: LOCKDOWN } = MODULE04;
 
@@ -182,7 +174,9 @@ export async function ensureBaseline(
 ): Promise<EnsuredBaseline> {
   const found = await c.ecs.send(new DescribeClustersCommand({ clusters: [p.cluster] }));
   if (found.clusters?.some((x) => x.status === 'ACTIVE')) return { remove: async () => {} };
-  const cfn = new CloudFormationClient(cfnConfig);
+  // CloudFormation only where a baseline is deployed: a run on the simulator never loads it
+  const { deleteBaseline, deployBaseline } = await import('./baseline-stack.js');
+  const cfn = new (cloudFormation().CloudFormationClient)(cfnConfig);
   instrument(cfn, { readOnly: false, calls: c.calls });
   const write = p.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   let last = '';

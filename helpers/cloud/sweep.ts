@@ -2,21 +2,17 @@
  * Teardown and sweep: deletes what carries the run tag (never untagged resources), in reverse
  * order of creation. Only provision runs and `sweep` get here.
  */
-import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { EC2, ELBv2 } from './sdk.js';
 import type { Service } from '@aws-sdk/client-ecs';
-import {
-  DeleteListenerCommand,
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
-  DescribeTagsCommand,
-  ModifyTargetGroupAttributesCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { waitFor, WaitTimeout, type WaitRecord } from '../core/waits.js';
 import type { Clients } from './clients.js';
 import { listenersOf, loadBalancersAll, serviceByName, servicesOf, targetGroupsAll } from './discovery.js';
 import { throttled, throttledOr } from './errors.js';
 import { deleteService } from './provision.js';
 import { RUN_TAG, tagMatches, type SweepFilter } from './tags.js';
+
+const { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } = EC2;
+const { DeleteListenerCommand, DeleteLoadBalancerCommand, DeleteTargetGroupCommand, DescribeTagsCommand, ModifyTargetGroupAttributesCommand } = ELBv2;
 
 export type { SweepFilter } from './tags.js';
 

@@ -16,6 +16,11 @@ export interface RunTarget {
   config: Config;
   /** API calls made here, in the main process (the baseline stack), for the report. */
   calls: ApiCall[];
+  /**
+   * Resolves when the target's start state is in place. The simulator answers before (requests
+   * wait for it), so the caller can start its workers meanwhile; rejects if it could not seed.
+   */
+  ready: Promise<void>;
   finish(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ export async function startRunTarget(initial: Config): Promise<RunTarget> {
   teardown?.catch(() => undefined);
   const target = targetOf(initial);
   const started = await target.start(initial);
+  const ready = started.ready ?? Promise.resolve();
+  ready.catch(() => undefined); // the caller decides what a failed start means; never unhandled
   let config: Config = { ...initial, endpoint: started.endpoint, egressCanary: initial.egressCanary ?? started.egressCanary };
   const calls: ApiCall[] = [];
   let baseline: EnsuredBaseline | undefined;
@@ -50,7 +57,7 @@ export async function startRunTarget(initial: Config): Promise<RunTarget> {
       throw err;
     }
   }
-  return { config, calls, finish };
+  return { config, calls, ready, finish };
 }
 
 /** LocalStack and AWS come without the module 01–03 state: deploy it (the app image answers `Hostname: <id>`). */

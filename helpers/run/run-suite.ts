@@ -51,7 +51,10 @@ export interface RunOutcome {
   report?: Report;
 }
 
+// From the sources: the package root. From the build (scripts/build.js): dist/, where the
+// config and the specs are JavaScript and the config is imported as it is, not bundled first.
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
+const COMPILED = import.meta.url.endsWith('.js');
 
 export interface RunSuiteOptions {
   /** Only the spec files whose names start so (the self-check's --step N: 00-… to 0N-…). */
@@ -80,13 +83,16 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
     import('vitest/node'),
     import('../report/html.js'),
   ]);
+  // the simulator answers while it seeds the baseline; a seeding that fails fails every call, and says why here
+  target.ready.catch((err: unknown) => process.stderr.write(`target: could not set up its start state: ${(err as Error).stack ?? err}\n`));
   const reporter = new E2eReporter(
     { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
     { reportDir, mainProcessCalls: target.calls, extra: renderHtmlReport },
   );
   const vitest = await createVitest('test', {
     root: PACKAGE_ROOT,
-    config: join(PACKAGE_ROOT, 'vitest.e2e.config.ts'),
+    config: join(PACKAGE_ROOT, COMPILED ? 'vitest.e2e.config.js' : 'vitest.e2e.config.ts'),
+    ...(COMPILED ? { configLoader: 'native' as const } : {}),
     watch: false,
     provide: { [RUN_CONFIG]: target.config },
     // E2E_BAIL=1: stop at the first failing check (what was created so far is still removed)

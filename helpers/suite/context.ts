@@ -3,11 +3,10 @@
  * and each step's resource, provisioned (provision mode) or found (verify mode) once and
  * remembered for the later steps.
  */
+import { ELBv2, STS } from '../cloud/sdk.js';
 import type { Instance, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { Cluster, ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Listener, LoadBalancer, TargetGroup, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { inject } from 'vitest';
 import { createClients, type ApiCall, type Clients } from '../cloud/clients.js';
 import * as find from '../cloud/discovery.js';
@@ -19,6 +18,9 @@ import { waitFor, type Poll, type WaitRecord } from '../core/waits.js';
 import { profileFor, type TargetProfile } from '../targets/index.js';
 import type { TaskEndpoint } from '../traffic/distribution.js';
 import { RUN_CONFIG } from './provided.js';
+
+const { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } = ELBv2;
+const { GetCallerIdentityCommand } = STS;
 
 export type { TaskEndpoint } from '../traffic/distribution.js';
 

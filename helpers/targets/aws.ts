@@ -27,7 +27,7 @@ export const awsTarget: Target = {
       ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
       ...(config.awsProfile ? { awsProfile: config.awsProfile } : {}),
       capabilities: {},
-      timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, requestTimeoutMs: 10_000, settleMs: 60_000 },
+      timing: { pollMs: 1_000, waitTimeoutMs: 900_000, directProbeTimeoutMs: 5_000, directProbeFloorMs: 5_000, requestTimeoutMs: 10_000, settleMs: 60_000 },
       taskHost: (instancePublicIp) => instancePublicIp,
       albAddress: (dns, port) => ({ origin: `http://${dns}:${port}`, host: port === 80 ? dns : `${dns}:${port}`, pathPrefix: '' }),
     };

@@ -192,7 +192,7 @@ export const localstackTarget: Target = {
         noContainerInstances:
           'LocalStack runs ECS tasks as local Docker containers; no container instances register (its Auto Scaling group instances are mocks)',
       },
-      timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
+      timing: { pollMs: 500, waitTimeoutMs: 600_000, directProbeTimeoutMs: 3_000, directProbeFloorMs: 3_000, requestTimeoutMs: 10_000, settleMs: 120_000 },
       albAddress: (dns, port, arn) => localstackAlbAddress(endpoint, dns, port, arn),
       taskHost: () => localstackTaskHost(endpoint),
     };

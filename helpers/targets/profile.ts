@@ -31,8 +31,17 @@ export interface Timing {
   pollMs: number;
   /** Upper bound for any one wait (ALB provisioning, tasks starting, draining). */
   waitTimeoutMs: number;
-  /** How long a direct probe waits for an answer before calling it "no answer". */
+  /**
+   * How long a direct probe waits for an answer: the positive control's whole budget, and the
+   * most a negative probe ("no answer") ever waits.
+   */
   directProbeTimeoutMs: number;
+  /**
+   * The least a negative probe waits before "no answer" counts, however fast the positive
+   * control answered (helpers/traffic/http.ts negativeProbeTimeoutMs). Real networks get the
+   * whole directProbeTimeoutMs (floor = ceiling): a derived timeout is for loopback targets only.
+   */
+  directProbeFloorMs: number;
   /** Per-request timeout for traffic through the ALB. */
   requestTimeoutMs: number;
   /** Verify mode: how long a transitional state may take to settle before it is the verdict. */
@@ -64,6 +73,11 @@ export interface StartedTarget {
   endpoint?: string;
   /** host:port of an egress canary the target offers (the simulator's "outside world"). */
   egressCanary?: string;
+  /**
+   * Resolves when the target's start state is in place, where start() returned before that (the
+   * simulator answers while it seeds: requests wait at the target meanwhile); rejects if it failed.
+   */
+  ready?: Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -11,8 +11,9 @@ export const simTarget: Target = {
   async start(config: Config) {
     if (config.endpoint) return { endpoint: config.endpoint, egressCanary: await canaryOf(config.endpoint), stop: async () => {} };
     const { startSim } = await import('../../sim/index.js');
-    const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region, realism: config.simRealism });
-    return { endpoint: sim.endpoint, egressCanary: sim.egressCanary, stop: () => sim.close() };
+    // the run's vitest starts while the baseline seeds (its first API call waits for the seeding)
+    const sim = await startSim({ timeScale: config.simTimeScale, nicknames: [config.nickname], region: config.region, realism: config.simRealism, answerWhileSeeding: true });
+    return { endpoint: sim.endpoint, egressCanary: sim.egressCanary, ready: sim.seeded, stop: () => sim.close() };
   },
   profile(config: Config, endpoint = config.endpoint): TargetProfile {
     if (!endpoint) throw new Error('the sim target needs its endpoint (E2E_ENDPOINT); start it first');
@@ -28,6 +29,8 @@ export const simTarget: Target = {
         // the slowest simulated path (300 s deregistration delay) plus slack, scaled
         waitTimeoutMs: Math.max(10_000, 600_000 * scale),
         directProbeTimeoutMs: 1_000,
+        // loopback: a task answers a direct probe in a few ms; see negativeProbeTimeoutMs for the factor
+        directProbeFloorMs: 200,
         requestTimeoutMs: Math.max(2_000, 20_000 * scale),
         settleMs: Math.max(3_000, 60_000 * scale),
       },

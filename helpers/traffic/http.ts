@@ -301,6 +301,29 @@ export function probeDirect(ip: string, port: number, timeoutMs: number, pattern
 }
 
 /**
+ * How many times the positive control's round trip a negative probe waits before "no answer"
+ * counts. An admitted connection answers in about one round trip of the path the control just
+ * measured from this runner (a task before the lockdown, or the egress canary); a dropped one
+ * never does. 20 round trips leave room for a scheduling hiccup of the machine doing the probing
+ * (on 2 loaded cores loopback round trips vary by up to ~10×: 3–30 ms measured in the same run),
+ * without sitting out a fixed second on loopback.
+ */
+export const NEGATIVE_PROBE_ROUND_TRIPS = 20;
+
+/**
+ * The timeout of a negative direct probe: NEGATIVE_PROBE_ROUND_TRIPS × the positive control's
+ * round trip, at least the target's floor, at most its directProbeTimeoutMs. The floor covers
+ * the tail a factor cannot (a control answered in 1 ms says little about the next 20 ms); real
+ * networks have floor = ceiling in their profile (helpers/targets/aws.ts), so a run on AWS waits
+ * exactly as long as before: an instance's round trip across the internet varies far more than
+ * loopback's, and a too-short wait there would pass a reachable task as blocked.
+ */
+export function negativeProbeTimeoutMs(controlMs: number, timing: { directProbeTimeoutMs: number; directProbeFloorMs: number }): number {
+  const derived = Number.isFinite(controlMs) && controlMs >= 0 ? Math.ceil(controlMs * NEGATIVE_PROBE_ROUND_TRIPS) : timing.directProbeTimeoutMs;
+  return Math.min(timing.directProbeTimeoutMs, Math.max(timing.directProbeFloorMs, derived));
+}
+
+/**
  * The positive control of a negative probe: does anything answer from `host:port`, a listener
  * outside the account on a high port, over a fresh connection from this runner? Any bytes back
  * count (an HTTP server or a line-printing TCP listener); a connect that completes with nothing

@@ -2,7 +2,11 @@
  * Statistics for "is traffic spread evenly over the tasks?": a chi-square goodness-of-fit test
  * against an even spread, and a sequential decision that stops as soon as the verdict is certain.
  */
-import jStat from 'jstat';
+import { createRequire } from 'node:module';
+
+// require(): jstat is CommonJS, and an ESM import scans its source for exports first
+// (measured: import 0.07 s, require 0.01 s, Node 20.20)
+const jStat = createRequire(import.meta.url)('jstat') as typeof import('jstat').default;
 
 export interface ChiSquare {
   statistic: number;

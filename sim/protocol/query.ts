@@ -8,8 +8,12 @@
  * Responses: EC2 wraps list items in <item> and answers errors as <Response><Errors>…;
  * ELBv2 and STS wrap list items in <member>, results in <XResult>, errors in <ErrorResponse>.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import { requestId } from '../ids.js';
+
+// require(): its CommonJS build is one bundled file; the ESM build `import` picks is dozens of
+// modules (measured: import 0.18 s, require 0.01 s, Node 20.20)
+const { XMLBuilder } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
 
 export type QueryValue = string | QueryObject | QueryValue[];
 export interface QueryObject {

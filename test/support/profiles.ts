@@ -7,7 +7,7 @@ export const profileAt = (endpoint: string): TargetProfile => ({
   endpoint,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   capabilities: {},
-  timing: { pollMs: 10, waitTimeoutMs: 100, directProbeTimeoutMs: 100, requestTimeoutMs: 100, settleMs: 100 },
+  timing: { pollMs: 10, waitTimeoutMs: 100, directProbeTimeoutMs: 100, directProbeFloorMs: 100, requestTimeoutMs: 100, settleMs: 100 },
   albAddress: () => ({ origin: '', host: '', pathPrefix: '' }),
   taskHost: (ip) => ip,
 });

@@ -4,7 +4,9 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { connect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SequentialSpread } from '../../helpers/traffic/stats.js';
-import { attribute, matchRuntimeId, parseHttpResponse, probeDirect, MAX_TRANSIENT_RETRIES, sampleThroughAlb } from '../../helpers/traffic/http.js';
+import { attribute, matchRuntimeId, MAX_TRANSIENT_RETRIES, NEGATIVE_PROBE_ROUND_TRIPS, negativeProbeTimeoutMs, parseHttpResponse, probeDirect, sampleThroughAlb } from '../../helpers/traffic/http.js';
+import { parseConfig } from '../../helpers/core/config.js';
+import { profileFor } from '../../helpers/targets/index.js';
 
 const HOST = '127.0.0.1';
 const IDS = ['0123456789ab', 'abcdef012345', 'fedcba987654'];
@@ -219,6 +221,28 @@ describe('probeDirect', () => {
     const port = await listen(createTcpServer((socket) => socket.end()));
     const probe = await probeDirect(HOST, port, 1_000);
     expect(probe).toMatchObject({ outcome: 'error', detail: `${HOST}:${port} closed the connection without an HTTP answer` });
+  });
+});
+
+describe('negativeProbeTimeoutMs', () => {
+  const sim = profileFor(parseConfig({}), 'http://127.0.0.1:1').timing;
+  const aws = profileFor(parseConfig({ E2E_TARGET: 'aws' })).timing;
+
+  it('waits many round trips of the positive control, within the floor and the ceiling', () => {
+    expect(negativeProbeTimeoutMs(30, sim)).toBe(30 * NEGATIVE_PROBE_ROUND_TRIPS);
+    expect(negativeProbeTimeoutMs(2, sim)).toBe(sim.directProbeFloorMs);
+    expect(negativeProbeTimeoutMs(400, sim)).toBe(sim.directProbeTimeoutMs);
+    expect(sim.directProbeFloorMs).toBeLessThan(sim.directProbeTimeoutMs);
+  });
+
+  it('without a usable measurement, waits the whole timeout', () => {
+    expect(negativeProbeTimeoutMs(Number.NaN, sim)).toBe(sim.directProbeTimeoutMs);
+    expect(negativeProbeTimeoutMs(-1, sim)).toBe(sim.directProbeTimeoutMs);
+  });
+
+  it('on AWS waits the whole timeout however fast the control answered (floor = ceiling)', () => {
+    expect(aws.directProbeFloorMs).toBe(aws.directProbeTimeoutMs);
+    expect(negativeProbeTimeoutMs(1, aws)).toBe(aws.directProbeTimeoutMs);
   });
 });
 

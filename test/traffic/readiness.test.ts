@@ -33,7 +33,7 @@ async function alb(unready: number) {
 function ctxFor(origin: string, unreliableHealth: string | undefined, timeoutMs = 5_000) {
   const waits: string[] = [];
   const ctx: ReadinessContext = {
-    profile: { capabilities: { unreliableHealth }, timing: { pollMs: 10, waitTimeoutMs: timeoutMs, directProbeTimeoutMs: 100, requestTimeoutMs: 1_000, settleMs: timeoutMs } },
+    profile: { capabilities: { unreliableHealth }, timing: { pollMs: 10, waitTimeoutMs: timeoutMs, directProbeTimeoutMs: 100, directProbeFloorMs: 100, requestTimeoutMs: 1_000, settleMs: timeoutMs } },
     config: {},
     taskEndpoints: async () => tasks,
     albAddress: () => ({ origin, host: 'alb.example', pathPrefix: '' }),
