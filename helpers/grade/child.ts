@@ -163,6 +163,9 @@ export function childEnv(entry: RosterEntry, options: ChildSettings, reportDir: 
     if (k.startsWith('E2E_') && !PASS_THROUGH_E2E.has(k)) continue;
     // a grader running inside vitest must not make the child's vitest think it is a worker
     if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') continue;
+    // under GitHub Actions a participant's run must not append its report to the grader's job
+    // summary or annotate the grader's workflow with the participant's failures
+    if (k === 'GITHUB_ACTIONS' || k === 'GITHUB_STEP_SUMMARY') continue;
     env[k] = v;
   }
   Object.assign(env, {

@@ -102,10 +102,10 @@ describe('grade (injected STS and child runs)', () => {
 
   it('keeps the grader\'s own E2E_* settings and credentials out of a participant\'s run', () => {
     const { options } = setup(['nickname,region']);
-    const base = { PATH: '/bin', E2E_NAME_SERVICE: 'graders-own', E2E_MODE: 'provision', E2E_KEEP: '1', E2E_ATTRIBUTION_PATTERN: 'x(\\w+)', VITEST_POOL_ID: '1', AWS_ACCESS_KEY_ID: 'GRADER', AWS_PROFILE: 'grader' };
+    const base = { PATH: '/bin', E2E_NAME_SERVICE: 'graders-own', E2E_MODE: 'provision', E2E_KEEP: '1', E2E_ATTRIBUTION_PATTERN: 'x(\\w+)', VITEST_POOL_ID: '1', AWS_ACCESS_KEY_ID: 'GRADER', AWS_PROFILE: 'grader', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: '/tmp/summary.md' };
     const env = childEnv({ line: 2, nickname: 'ann', region: 'us-east-1', profile: 'ann' }, options, '/tmp/x/ann', undefined, base);
     expect(env).toMatchObject({ PATH: '/bin', E2E_MODE: 'verify', E2E_ATTRIBUTION_PATTERN: 'x(\\w+)', AWS_PROFILE: 'ann', E2E_REPORT_DIR: '/tmp/x/ann' });
-    for (const k of ['E2E_NAME_SERVICE', 'E2E_KEEP', 'VITEST_POOL_ID', 'AWS_ACCESS_KEY_ID']) expect(env[k], k).toBeUndefined();
+    for (const k of ['E2E_NAME_SERVICE', 'E2E_KEEP', 'VITEST_POOL_ID', 'AWS_ACCESS_KEY_ID', 'GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY']) expect(env[k], k).toBeUndefined();
     const sim = childEnv({ line: 2, nickname: 'ann', region: 'us-east-1' }, { ...options, target: 'sim', endpoint: 'http://127.0.0.1:4566', timeScale: 0.05 }, '/tmp/x/ann', undefined, base);
     expect(sim).toMatchObject({ E2E_TARGET: 'sim', E2E_ENDPOINT: 'http://127.0.0.1:4566', E2E_SIM_TIME_SCALE: '0.05', AWS_PROFILE: 'grader' });
   });
