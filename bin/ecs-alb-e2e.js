@@ -33,6 +33,6 @@ if (args[0] === 'run' && buildIsCurrent()) {
   // tsx resolved from this package, not from wherever the command is run
   const tsx = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, join(root, 'cli', 'main.ts'), ...args], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
 }

@@ -103,13 +103,17 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   // vitest's own logger exits 1 ms after a signal, which would skip the teardown: ours replaces it.
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGHUP');
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write(`\n${signal}: stopping the run and removing what it created…\n`);
+    // cancel first: close() alone would wait for every remaining spec to run to its end
     void vitest
-      .close()
+      .cancelCurrentRun('keyboard-input')
+      .catch(() => undefined)
+      .then(() => vitest.close())
       .catch(() => undefined)
       .then(() => target.finish())
       .catch((err: unknown) => process.stderr.write(`teardown after ${signal}: ${(err as Error).stack ?? err}\n`))
@@ -119,6 +123,8 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   // npx), and a second signal with no listener left would kill the run in the middle of its teardown.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // a closed terminal or CloudShell tab: the same as Ctrl-C, so nothing created is left behind
+  process.on('SIGHUP', onSignal);
   try {
     await vitest.start(opts.specs?.map((spec) => `specs/${spec}`) ?? []);
   } catch (err) {
@@ -129,6 +135,7 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   if (!interrupted) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
   const report = reporter.report;
   const s = report ? summarize(report.checks) : undefined;

@@ -4,7 +4,7 @@
  * that dies in the middle of a spec leaves vitest 4.1's close() waiting forever: the run never
  * reached its teardown and left behind what it had created. What an interrupt does is the main
  * process's decision (helpers/run/run-suite.ts): it closes vitest, which stops this worker, and
- * then removes what the run created. So the worker ignores SIGINT, and SIGTERM while it still
+ * then removes what the run created. So the worker ignores SIGINT and SIGHUP, and SIGTERM while it still
  * listens to the main process; once vitest has torn it down (it stops listening for messages)
  * a SIGTERM is vitest's own way to stop it, and it exits at once.
  */
@@ -18,6 +18,8 @@ const reallyExit = (process as unknown as { reallyExit: (code: number) => never 
 if (!global[installed]) {
   global[installed] = true;
   process.on('SIGINT', () => {});
+  // a closed terminal hangs up the whole process group as well: the main process decides
+  process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => {
     if (process.listenerCount('message') === 0) reallyExit(143);
   });

@@ -13,7 +13,7 @@ const TIME_SCALE = '0.02';
 let sim: RunningSim;
 
 beforeAll(async () => {
-  sim = await startSim({ timeScale: Number(TIME_SCALE), nicknames: [...SPECS.map((_, i) => `t${i}`), 'tint'] });
+  sim = await startSim({ timeScale: Number(TIME_SCALE), nicknames: [...SPECS.map((_, i) => `t${i}`), 'tint', 'thup'] });
 });
 afterAll(async () => sim?.close());
 
@@ -43,28 +43,31 @@ describe('teardown after a failing provision run', () => {
 });
 
 describe('teardown after Ctrl-C', () => {
-  it('SIGINT while the ALB provisions: exit 130, nothing tagged with the run is left', async () => {
-    const runId = 'teardown-sigint';
-    let sawAlb = false;
-    const run = await runSuiteChild(
-      { E2E_ENDPOINT: sim.endpoint, E2E_NICKNAME: 'tint', E2E_RUN_ID: runId, E2E_SIM_TIME_SCALE: TIME_SCALE },
-      {
-        onStart: (child) => {
-          const poll = setInterval(async () => {
-            const tagged = await taggedWith(sim.endpoint, runId).catch(() => []);
-            if (tagged.some((r) => r.type === 'load-balancer')) {
-              sawAlb = true;
-              clearInterval(poll);
-              child.kill('SIGINT');
-            }
-          }, 25);
-          child.on('close', () => clearInterval(poll));
+  // SIGHUP: a closed terminal or CloudShell tab, handled as Ctrl-C is
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} while the ALB provisions: exit 130, nothing tagged with the run is left`, async () => {
+      const runId = `teardown-${signal.toLowerCase()}`;
+      let sawAlb = false;
+      const run = await runSuiteChild(
+        { E2E_ENDPOINT: sim.endpoint, E2E_NICKNAME: signal === 'SIGINT' ? 'tint' : 'thup', E2E_RUN_ID: runId, E2E_SIM_TIME_SCALE: TIME_SCALE },
+        {
+          onStart: (child) => {
+            const poll = setInterval(async () => {
+              const tagged = await taggedWith(sim.endpoint, runId).catch(() => []);
+              if (tagged.some((r) => r.type === 'load-balancer')) {
+                sawAlb = true;
+                clearInterval(poll);
+                child.kill(signal);
+              }
+            }, 25);
+            child.on('close', () => clearInterval(poll));
+          },
         },
-      },
-    );
-    expect(sawAlb, 'the run got as far as creating the ALB before the interrupt').toBe(true);
-    expect(run.exitCode, run.stderr.slice(-400)).toBe(130);
-    expect(run.stderr).toContain('SIGINT: stopping the run and removing what it created');
-    expect(await taggedWith(sim.endpoint, runId), `left behind by run ${runId}`).toEqual([]);
-  });
+      );
+      expect(sawAlb, 'the run got as far as creating the ALB before the interrupt').toBe(true);
+      expect(run.exitCode, run.stderr.slice(-400)).toBe(130);
+      expect(run.stderr).toContain(`${signal}: stopping the run and removing what it created`);
+      expect(await taggedWith(sim.endpoint, runId), `left behind by run ${runId}`).toEqual([]);
+    });
+  }
 });
