@@ -12,7 +12,7 @@
  * `npm run bench` runs it once (bench/run.ts); `node --import tsx bench/teardown-realism.ts [runs]`
  * runs it alone and merges its keys into reports/bench.json.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +20,7 @@ import { parseConfig } from '../helpers/core/config.js';
 import type { WaitRecord } from '../helpers/core/waits.js';
 import { teardownRun } from '../helpers/run/teardown.js';
 import { startSim } from '../sim/index.js';
+import { mergeBenchJson } from './bench-json.js';
 import { cleanEnv, spawnTimed } from './child.js';
 import { loadAverage, machineAtStart, machineLine } from './machine.js';
 import { median, round } from './stats.js';
@@ -139,11 +140,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.argv[2] ?? 1);
   const machine = machineAtStart();
   const realism = await teardownRealism(root, runs);
-  const file = join(root, 'reports', 'bench.json');
-  mkdirSync(join(root, 'reports'), { recursive: true });
-  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   machine.loadAverageEnd = loadAverage();
-  writeFileSync(file, `${JSON.stringify({ ...existing, realism: { ...realism, machine }, teardownMs: realism.teardownMs }, null, 2)}\n`);
+  mergeBenchJson(join(root, 'reports', 'bench.json'), { realism: { ...realism, machine }, teardownMs: realism.teardownMs });
   console.log(`teardown with realism aws (scale ${TEARDOWN_TIME_SCALE}, ${runs} run${runs === 1 ? '' : 's'}): ${teardownLine(realism)}`);
   console.log(`machine: ${machineLine(machine)}`);
   if (!realism.passed) process.exitCode = 1;

@@ -177,12 +177,12 @@ export function gradeCommand(deps?: GradeDeps): Command {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const host = deps ? undefined : new SuiteHost(options.concurrency, log);
+    let graded: Awaited<ReturnType<typeof grade>>;
     try {
-      const { exitCode } = await grade(options, { ...(deps ?? { ...defaultGradeDeps, runChild: inProcessRunner(host!) }), signal: interrupt.signal });
-      await host?.close();
-      process.exit(exitCode);
+      graded = await grade(options, { ...(deps ?? { ...defaultGradeDeps, runChild: inProcessRunner(host!) }), signal: interrupt.signal });
     } finally {
-      await host?.close(); // a grading that threw: the threads stop too
+      await host?.close(); // also when the grading threw: the threads stop too
     }
+    process.exit(graded.exitCode);
   });
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, parseConfig, type Config } from '../core/config.js';
 import { publishToGitHub } from '../report/github.js';
 import { E2eReporter, summarize, type Report } from '../report/report.js';
+import type { ApiCall } from '../cloud/clients.js';
 import { RUN_CONFIG } from '../suite/provided.js';
 import { targetOf } from '../targets/index.js';
 
@@ -56,6 +57,29 @@ export interface RunOutcome {
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
 const COMPILED = import.meta.url.endsWith('.js');
 
+/** The run's own reporter (report.json, .md, .html): the same for a run alone and one hosted among many. */
+export function runReporter(config: Config, target: { calls: ApiCall[] }, startedAt: Date, renderHtml: (dir: string, report: Report) => void): E2eReporter {
+  return new E2eReporter(
+    { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
+    { reportDir: resolve(config.reportDir), mainProcessCalls: target.calls, extra: renderHtml },
+  );
+}
+
+/**
+ * After the specs: the report line, GitHub's conventions (step summary, annotations), and whether
+ * the run failed by its report (none, or a failed check). `out.line` for people, `out.command`
+ * for the workflow runner.
+ */
+export function concludeRun(report: Report | undefined, config: Config, out: { line(text: string): void; command(text: string): void }, quiet = false): { failed: boolean } {
+  const s = report ? summarize(report.checks) : undefined;
+  if (s && !quiet) out.line(`report: ${join(resolve(config.reportDir), 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
+  if (config.githubActions) publishToGitHub(report, { stepSummary: config.githubStepSummary, writeCommand: out.command, warn: out.line });
+  return { failed: !s || s.failed > 0 };
+}
+
+/** What ends a run early, as Ctrl-C does: SIGHUP is a closed terminal or CloudShell tab. */
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export interface RunSuiteOptions {
   /** Only the spec files whose names start so (the self-check's --step N: 00-… to 0N-…). */
   specs?: string[];
@@ -85,10 +109,7 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   ]);
   // the simulator answers while it seeds the baseline; a seeding that fails fails every call, and says why here
   target.ready.catch((err: unknown) => process.stderr.write(`target: could not set up its start state: ${(err as Error).stack ?? err}\n`));
-  const reporter = new E2eReporter(
-    { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
-    { reportDir, mainProcessCalls: target.calls, extra: renderHtmlReport },
-  );
+  const reporter = runReporter(config, target, startedAt, renderHtmlReport);
   const vitest = await createVitest('test', {
     root: PACKAGE_ROOT,
     config: join(PACKAGE_ROOT, COMPILED ? 'vitest.e2e.config.js' : 'vitest.e2e.config.ts'),
@@ -99,11 +120,9 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
     ...(config.bail ? { bail: 1 } : {}),
     reporters: [...(opts.quiet ? [] : ['default' as const]), ['junit', { outputFile: join(reportDir, 'junit.xml') }], reporter],
   });
-  // Ctrl-C / SIGTERM: stop the specs, then remove what the run created, then exit 130.
+  // Ctrl-C / SIGTERM / SIGHUP: stop the specs, then remove what the run created, then exit 130.
   // vitest's own logger exits 1 ms after a signal, which would skip the teardown: ours replaces it.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGHUP');
+  for (const signal of INTERRUPTS) process.removeAllListeners(signal);
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -121,10 +140,7 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   };
   // `on`, not `once`: a Ctrl-C may arrive more than once (from the terminal, and forwarded by
   // npx), and a second signal with no listener left would kill the run in the middle of its teardown.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // a closed terminal or CloudShell tab: the same as Ctrl-C, so nothing created is left behind
-  process.on('SIGHUP', onSignal);
+  for (const signal of INTERRUPTS) process.on(signal, onSignal);
   try {
     await vitest.start(opts.specs?.map((spec) => `specs/${spec}`) ?? []);
   } catch (err) {
@@ -132,22 +148,10 @@ export async function runSuite(env: Env, opts: RunSuiteOptions = {}): Promise<Ru
   }
   await vitest.close();
   await target.finish();
-  if (!interrupted) {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
-  }
+  if (!interrupted) for (const signal of INTERRUPTS) process.off(signal, onSignal);
   const report = reporter.report;
-  const s = report ? summarize(report.checks) : undefined;
-  if (s && !opts.quiet) process.stderr.write(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
-  if (config.githubActions) {
-    publishToGitHub(report, {
-      stepSummary: config.githubStepSummary,
-      writeCommand: (line) => process.stdout.write(`${line}\n`),
-      warn: (line) => process.stderr.write(`${line}\n`),
-    });
-  }
-  const failedRun = !report || s!.failed > 0 || (process.exitCode ?? 0) !== 0;
+  const { failed } = concludeRun(report, config, { line: (text) => process.stderr.write(`${text}\n`), command: (text) => process.stdout.write(`${text}\n`) }, opts.quiet);
+  const failedRun = failed || (process.exitCode ?? 0) !== 0;
   // interrupted: the teardown above is the one the signal started (finish() runs once)
   return { exitCode: interrupted ? 130 : failedRun ? 1 : 0, report };
 }

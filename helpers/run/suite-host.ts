@@ -21,12 +21,11 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestSpecification, Vitest } from 'vitest/node';
 import type { Config } from '../core/config.js';
-import { publishToGitHub } from '../report/github.js';
-import { E2eReporter, summarize, type Report } from '../report/report.js';
+import type { Report } from '../report/report.js';
 import { RUN_CONFIG } from '../suite/provided.js';
 import { startRunTarget } from './lifecycle.js';
 import { PersistentThread, persistentThreads } from './persistent-threads.js';
-import { BadInput, preflight } from './run-suite.js';
+import { BadInput, concludeRun, preflight, runReporter } from './run-suite.js';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
 // vitest's own logger installs these on the process: a signal or a stray rejection would end the
@@ -122,10 +121,7 @@ class Slot {
     const [{ JUnitReporter }, { renderHtmlReport }] = await Promise.all([import('vitest/node'), import('../report/html.js')]);
     const reportDir = resolve(config.reportDir);
     this.sink = run.log;
-    const reporter = new E2eReporter(
-      { target: config.target, mode: config.mode, nickname: config.nickname, region: config.region, startedAt },
-      { reportDir, mainProcessCalls: target.calls, extra: renderHtmlReport },
-    );
+    const reporter = runReporter(config, target, startedAt, renderHtmlReport);
     const junit = new JUnitReporter({ outputFile: join(reportDir, 'junit.xml') });
     await junit.onInit(this.vitest);
     this.reporters = [junit, reporter];
@@ -165,13 +161,10 @@ class Slot {
       run.log(`${crashed}\n`);
     }
     const report = reporter.report;
-    const s = report ? summarize(report.checks) : undefined;
-    if (s) run.log(`report: ${join(reportDir, 'report.json')} — ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
-    if (config.githubActions) {
-      publishToGitHub(report, { stepSummary: config.githubStepSummary, writeCommand: (line) => run.log(`${line}\n`), warn: (line) => run.log(`${line}\n`) });
-    }
+    const logLine = (text: string) => run.log(`${text}\n`);
+    const concluded = concludeRun(report, config, { line: logLine, command: logLine });
     this.sink = undefined;
-    const failed = !report || s!.failed > 0 || lastErrorLine !== undefined;
+    const failed = concluded.failed || lastErrorLine !== undefined;
     return {
       exitCode: stopped ? 130 : failed ? 1 : 0,
       report,
